@@ -1,0 +1,66 @@
+"""What an exercise is: its cases, how to compare answers, and its misconceptions.
+
+Nothing here imports ``solutions``: the cases are inputs only, so they can be
+made anywhere; the reference is looked up by name when answers are judged.
+"""
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the graded function: a label a learner can read, and the arguments."""
+
+    label: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A plausible wrong implementation, recognised by behaviour."""
+
+    title: str  # short, named in the feedback
+    explanation: str  # one or two sentences saying what to fix
+    fn: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded function of the curriculum.
+
+    ``make_cases(rng)`` returns the cases; ``compare(got, expected, case)``
+    returns None when ``got`` is right and otherwise a sentence saying what is
+    wrong (``got`` is the student's answer, already of the right kind).
+    ``output`` is one of "array", "int", "float", "pair", "list".
+    """
+
+    name: str
+    lesson: str
+    signature: str
+    make_cases: Callable[[np.random.Generator], list]
+    compare: Callable[[Any, Any, Case], Optional[str]]
+    output: str = "array"
+    misconceptions: tuple = ()
+    # does the student's answer equal a misconception's answer? (default: ``compare`` finds no fault)
+    same: Optional[Callable[[Any, Any, Case], bool]] = None
+
+
+REGISTRY: dict = {}
+
+
+def exercise(name, lesson, signature, output="array", compare=None, misconceptions=(), same=None):
+    """Decorator for a case maker: registers the exercise under ``name``."""
+    from grader import compare as cmp
+
+    def register(make_cases):
+        REGISTRY[name] = Exercise(
+            name=name, lesson=lesson, signature=signature, make_cases=make_cases,
+            compare=compare or cmp.arrays_close, output=output,
+            misconceptions=tuple(misconceptions), same=same,
+        )
+        return make_cases
+
+    return register

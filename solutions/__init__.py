@@ -1,0 +1,33 @@
+"""The reference implementation of every graded function of the actspace course.
+
+One module per lesson; every curriculum name is re-exported here, so
+``solutions.to_basis`` and ``solutions.change_of_basis.to_basis`` are the same
+function. Pure NumPy.
+"""
+from solutions.change_of_basis import (
+    change_coordinates, compose, from_basis, map_in_basis, null_space, to_basis,
+)
+from solutions.relu_orthants import (
+    count_activation_patterns, kept_cone, kept_mask, orthant_code, relu, relu_in_basis,
+)
+from solutions.skip_connections import (
+    invert_residual, residual_block, residual_decomposition, residual_jacobian,
+)
+from solutions.attention_rebasing import (
+    attention_head, attention_pattern, input_basis_coordinates, multi_head_attention,
+    ov_circuit, softmax,
+)
+from solutions.transformer_layer import center_projector, layer_norm, transformer_block
+from solutions.untangling import (
+    linear_probe_accuracy, mlp_activations, participation_ratio, pca_project,
+)
+
+# lesson folder -> module holding that lesson's reference functions
+LESSON_MODULES = {
+    "01_change_of_basis": "solutions.change_of_basis",
+    "02_relu_orthants": "solutions.relu_orthants",
+    "03_skip_connections": "solutions.skip_connections",
+    "04_attention_rebasing": "solutions.attention_rebasing",
+    "05_transformer_layer": "solutions.transformer_layer",
+    "06_untangling": "solutions.untangling",
+}
