@@ -2,7 +2,9 @@
 
 Each takes ``(got, expected, case)`` with ``got`` already turned into the
 exercise's kind of output (see ``grader.judge.coerce``) and returns None when
-it is right, or one or two sentences for the learner.
+it is right, or one or two sentences for the learner. The sentences never
+quote the reference's values (a learner could copy them into a lookup
+table); the judge shows expected answers for public cases only.
 """
 import numpy as np
 
@@ -47,8 +49,7 @@ def arrays_close(got, expected, case=None):
     diff[ok] = 0
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
     where = f" at index {idx}" if idx else ""
-    g, e = got.astype(float)[idx], expected[idx]
-    return f"{int((~ok).sum())} of {ok.size} entries are wrong; the largest error is{where}: expected {e:.6g}, got {g:.6g}"
+    return f"{int((~ok).sum())} of {ok.size} entries are wrong; the largest error, {diff[idx]:.3g}, is{where}"
 
 
 def exactly_equal(got, expected, case=None):
@@ -63,7 +64,7 @@ def exactly_equal(got, expected, case=None):
         return None
     idx = tuple(int(i) for i in np.argwhere(wrong)[0])
     where = f" at index {idx}" if idx else ""
-    return f"{int(wrong.sum())} of {wrong.size} entries are wrong; the first{where}: expected {expected[idx]}, got {got[idx]}"
+    return f"{int(wrong.sum())} of {wrong.size} entries are wrong; the first{where} (you returned {got[idx]})"
 
 
 def each_close(got, expected, case=None):
@@ -110,7 +111,7 @@ def cone_generators(got, expected, case=None):
         if not match:
             if any(cos[i, j] <= -1 + eps for j in unused):
                 return f"generator {i} points the wrong way: a column of yours is a negative multiple of it"
-            return f"the direction {fmt(e[:, i])} (up to scaling) is not among your columns"
+            return f"one of the cone's edge directions is not among your columns (column {i} of the right answer, up to order and scaling)"
         unused.remove(match[0])
     return None
 
@@ -148,7 +149,7 @@ def scalars_close(got, expected, case=None):
         return f"expected a finite number, got {float(got)}"
     if _close(got, expected):
         return None
-    return f"expected {float(expected):.6g}, got {float(got):.6g}"
+    return f"your value {float(got):.6g} is too {'large' if float(got) > float(expected) else 'small'}"
 
 
 def integers_equal(got, expected, case=None):
@@ -157,7 +158,7 @@ def integers_equal(got, expected, case=None):
     if got.shape != ():
         return f"expected a single whole number, but your function returned an array of shape {got.shape}"
     if float(got) != float(expected):
-        return f"expected {int(expected)}, got {got.item()}"
+        return f"your count {got.item()} is too {'high' if float(got) > float(expected) else 'low'}"
     return None
 
 

@@ -156,7 +156,8 @@ def _feedback(exercise, cases, expected, answers, results, run, named):
         lines.append(f"  call:     {_describe_args(exercise, cases[i])}")
         lines.append(f"  problem:  {results[i].message}")
         if answers[i] is not None:
-            lines.append(f"  expected: {_show(expected[i])}")
+            if cases[i].public:
+                lines.append(f"  expected: {_show(expected[i])}")
             lines.append(f"  got:      {_show(answers[i])}")
         for m in named:
             lines.append(f"Likely misconception - {m.title}: {m.explanation}")

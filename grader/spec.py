@@ -11,11 +11,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Case:
-    """One call of the graded function: a label a learner can read, and the arguments."""
+    """One call of the graded function: a label a learner can read, and the arguments.
+
+    Feedback shows the expected answer only for a ``public`` case (a small
+    pen-and-paper case, as in the visible tests); for the others it describes
+    what is wrong without giving the reference's values away.
+    """
 
     label: str
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    public: bool = False
 
 
 @dataclass(frozen=True)

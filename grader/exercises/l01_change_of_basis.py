@@ -14,7 +14,7 @@ def _inv(B):
 
 def _points_and_bases(rng):
     cases = [Case("pen and paper: B = diag(2, 1), x = (4, 3)",
-                  (np.diag([2.0, 1.0]), np.array([4.0, 3.0]))),
+                  (np.diag([2.0, 1.0]), np.array([4.0, 3.0])), public=True),
              Case("a sheared basis of the plane, one point",
                   (np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([1.0, 2.0])))]
     for d in (2, 3, 5):
@@ -65,7 +65,7 @@ def _from_basis_cases(rng):
 ])
 def _change_cases(rng):
     cases = [Case("pen and paper: from diag(2, 1) to diag(1, 4)",
-                  (np.diag([2.0, 1.0]), np.diag([1.0, 4.0]), np.array([1.0, 4.0])))]
+                  (np.diag([2.0, 1.0]), np.diag([1.0, 4.0]), np.array([1.0, 4.0])), public=True)]
     for d in (2, 3, 4):
         B_old, B_new = make.basis(rng, d), make.basis(rng, d)
         cases.append(Case(f"two random bases of R^{d}, one point", (B_old, B_new, rng.normal(size=d))))
@@ -86,7 +86,7 @@ def _change_cases(rng):
 ])
 def _map_cases(rng):
     cases = [Case("pen and paper: A = diag(2, 3) in the basis of the swapped axes",
-                  (np.diag([2.0, 3.0]), np.array([[0.0, 1.0], [1.0, 0.0]])))]
+                  (np.diag([2.0, 3.0]), np.array([[0.0, 1.0], [1.0, 0.0]])), public=True)]
     for d in (2, 3, 4, 5):
         cases.append(Case(f"a random map and a random basis of R^{d}", (rng.normal(size=(d, d)), make.basis(rng, d))))
     cases.append(Case("a rotation by 90 degrees in a stretched basis",
@@ -114,7 +114,7 @@ def _chain(Ws, order):
 ])
 def _compose_cases(rng):
     cases = [Case("pen and paper: a stretch then a swap",
-                  ([np.diag([2.0, 1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])],))]
+                  ([np.diag([2.0, 1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])],), public=True)]
     for k in (1, 2, 3, 4):
         cases.append(Case(f"{k} square layers on R^3", ([rng.normal(size=(3, 3)) for _ in range(k)],)))
     dims = [2, 4, 3, 5]
@@ -157,7 +157,7 @@ def _null_smallest_singular(W):
                   _null_smallest_singular),
 ])
 def _null_cases(rng):
-    cases = [Case("pen and paper: W = [[1, 1]] collapses the direction (1, -1)", (np.array([[1.0, 1.0]]),)),
+    cases = [Case("pen and paper: W = [[1, 1]] collapses the direction (1, -1)", (np.array([[1.0, 1.0]]),), public=True),
              Case("an invertible 3x3 layer (the null space is {0}: shape (3, 0))", (make.basis(rng, 3),))]
     for d_out, d_in, r in ((2, 3, 2), (3, 3, 2), (4, 4, 1), (3, 5, 3), (5, 4, 2)):
         W = rng.normal(size=(d_out, r)) @ rng.normal(size=(r, d_in))
