@@ -92,10 +92,10 @@ def _describe_args(exercise, case):
     return f"{exercise.name}({', '.join(parts)})"
 
 
-def _show(value):
+def _show(value, indent="      "):
     if isinstance(value, list):
-        return "[" + ", ".join(f"array of shape {np.shape(v)}" for v in value) + "]"
-    return f"shape {np.shape(value)}:\n      " + cmp.fmt(value).replace("\n", "\n      ")
+        return f"{len(value)} arrays:" + "".join(f"\n{indent}[{i}] " + _show(v, indent + "    ") for i, v in enumerate(value))
+    return f"shape {np.shape(value)}:\n{indent}" + cmp.fmt(value).replace("\n", "\n" + indent)
 
 
 def _matches(exercise, misconception, cases, answers, failed):

@@ -7,6 +7,7 @@ not return, silences warnings and printing, and notices calls into the
 reference implementation.
 """
 import contextlib
+import ctypes
 import copy
 import importlib.util
 import io
@@ -169,7 +170,7 @@ def _call_with_timeout(fn, args, kwargs, seconds):
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)  # and again every 0.25 s if it is swallowed
         try:
             return fn(*args, **kwargs)
         finally:
@@ -191,10 +192,20 @@ def _call_in_thread(fn, args, kwargs, seconds):
     t.start()
     t.join(seconds)
     if t.is_alive():
+        _stop_thread(t)
         raise StudentTimeout()
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def _stop_thread(t, tries=20):
+    """Raise StudentTimeout inside thread `t` (works for Python-level loops) so it does not spin forever."""
+    for _ in range(tries):
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident), ctypes.py_object(StudentTimeout))
+        t.join(0.05)
+        if not t.is_alive():
+            return
 
 
 def _describe_exception(e, fn):
