@@ -172,3 +172,15 @@ def same_span(got, wrong, case=None):
     if got.ndim != 2:
         return False
     return arrays_close(got @ np.linalg.pinv(got), wrong @ np.linalg.pinv(wrong)) is None
+
+
+def same_nonfinite(got, wrong, case=None):
+    """For misconceptions that overflow: the same array, with NaN and inf in the same places."""
+    got, wrong = np.asarray(got), np.asarray(wrong)
+    if got.shape != wrong.shape:
+        return False
+    g, w = got.astype(float), wrong.astype(float)
+    finite = np.isfinite(g)
+    if not np.array_equal(finite, np.isfinite(w)) or not np.array_equal(g[~finite], w[~finite], equal_nan=True):
+        return False
+    return arrays_close(got[finite], w[finite]) is None

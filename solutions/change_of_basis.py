@@ -39,11 +39,12 @@ def compose(Ws):
     return M  # (d_L, d_0)
 
 
-def null_space(W, rtol=1e-10):
+def null_space(W):
     """An orthonormal basis of {x : W x = 0}: the directions the layer collapses."""
-    W = np.asarray(W, float)  # (d_out, d_in)
+    W = np.asarray(W)
+    W = W.astype(np.result_type(W.dtype, np.float32))  # float32 stays float32: its rank tolerance differs
     d_in = W.shape[1]
     _, s, Vt = np.linalg.svd(W)  # s: (min(d_out, d_in),), Vt: (d_in, d_in)
-    tol = rtol * max(W.shape) * (s[0] if s.size else 0.0)
+    tol = 1e3 * max(W.shape) * np.finfo(W.dtype).eps * (s[0] if s.size else 0.0)  # round-off, not rank
     rank = int(np.sum(s > tol))
-    return Vt[rank:].T.copy().reshape(d_in, d_in - rank)  # (d_in, k)
+    return Vt[rank:].T.reshape(d_in, d_in - rank)  # (d_in, k)

@@ -158,8 +158,10 @@ def test_scores_and_feedback_are_deterministic():
         assert [c.label for c in c1] == [c.label for c in c2]
         for x, y in zip(c1, c2):
             for u, v in zip(x.args, y.args):
-                assert np.array_equal(np.asarray(u, dtype=object) if isinstance(u, list) else u,
-                                      np.asarray(v, dtype=object) if isinstance(v, list) else v)
+                if isinstance(u, list):
+                    assert all(np.array_equal(a, b) for a, b in zip(u, v))
+                else:
+                    assert np.array_equal(u, v)
 
 
 def test_an_unknown_name_raises_with_the_list_of_names():

@@ -1,0 +1,139 @@
+"""`actspace`: the course from a terminal (lab for learners; release, collect, autograde, feedback, grades for instructors; demo)."""
+import argparse
+import os
+import sys
+
+from grader.course import CourseError
+
+_COURSE_HELP = ("course folder (default: the current folder); its lessons/ if it has one, "
+                "else the lessons installed with actspace")
+
+
+def _course(args, must_exist=True):
+    from grader.course import Course
+
+    return Course(args.course, must_exist=must_exist)
+
+
+def cmd_lab(args):
+    from grader import lab
+
+    lab.run(args.dir, lessons=args.lessons, port=args.port, no_browser=args.no_browser,
+            source=(_course(args).source if args.course else None))
+
+
+def cmd_release(args):
+    from grader.course import release
+
+    course = _course(args)
+    lessons, exchanged = release(course, args.lessons)
+    print(f"Student versions of {', '.join(lessons)} in {course.root / 'release'}")
+    print("Released to the nbgrader exchange." if exchanged else
+          "No nbgrader exchange configured: hand out the release/ folders (e.g. upload them to your LMS).")
+
+
+def cmd_collect(args):
+    from grader import collect
+
+    course = _course(args)
+    if args.source:
+        pairs = collect.from_export(course, args.source, args.lessons)
+    else:
+        pairs = collect.from_exchange(course, args.lessons)
+    students = sorted({s for s, _ in pairs})
+    print(f"Collected {len(pairs)} submissions of {len(students)} students into {course.root / 'submitted'}")
+
+
+def cmd_autograde(args):
+    from grader.autograde import autograde
+
+    if args.jobs < 1:
+        raise CourseError("--jobs must be at least 1")
+    outcomes = autograde(_course(args), args.lessons, jobs=args.jobs)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"not graded: {o.job.student}/{o.job.lesson}: {o.message} (scored 0)")
+    print(f"Autograded {len(outcomes) - len(failed)} of {len(outcomes)} submissions.")
+
+
+def cmd_feedback(args):
+    from grader import report
+
+    course = _course(args)
+    written, skipped = report.feedback(course, args.lessons)
+    for student, lesson in skipped:
+        print(f"no feedback: {student}/{lesson} (its notebook could not be autograded)")
+    print(f"Wrote {len(written)} feedback files into {course.root / 'feedback'}/<student>/<lesson>/")
+
+
+def cmd_grades(args):
+    from grader import report
+
+    table = report.grade_table(_course(args))
+    print(table.text())
+    if args.csv:
+        print(f"CSV written to {report.write_csv(table, args.csv)}")
+
+
+def cmd_demo(args):
+    from grader import demo
+
+    if args.jobs < 1:
+        raise CourseError("--jobs must be at least 1")
+    demo.run(args.dir, jobs=args.jobs)
+
+
+def parser():
+    """The argument parser of `actspace` and its subcommands."""
+    p = argparse.ArgumentParser(prog="actspace", description=__doc__.split(": ", 1)[1])
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, fn, help, course=True, lessons=True):
+        c = sub.add_parser(name, help=help, description=help)
+        c.set_defaults(fn=fn)
+        if course:
+            c.add_argument("--course", metavar="DIR", default=os.getcwd() if name != "lab" else None, help=_COURSE_HELP)
+        if lessons:
+            c.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson names, e.g. 01_change_of_basis (default: all)")
+        return c
+
+    c = command("lab", cmd_lab, "build the student versions of the lessons into a working folder and open JupyterLab there")
+    c.add_argument("--dir", default="actspace-lessons", help="working folder (default: ./actspace-lessons); "
+                   "lessons already there are kept, with your work")
+    c.add_argument("--port", type=int, default=None, help="port for JupyterLab (default: 8888 or the next free one)")
+    c.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the URL")
+    c._option_string_actions["--course"].help = "take the lessons from this course folder's lessons/"
+
+    command("release", cmd_release, "generate the student versions; release them to the nbgrader exchange if one is configured")
+    c = command("collect", cmd_collect, "collect submissions from the exchange, or from an LMS export (zip or folder)")
+    c.add_argument("--from", dest="source", metavar="ZIP_OR_FOLDER",
+                   help="an LMS export: files named like Canvas, Moodle or Blackboard name them, "
+                        "or <student>/<lesson>.ipynb, or <student>_<lesson>.ipynb")
+    c = command("autograde", cmd_autograde, "autograde every collected submission, with a progress bar")
+    c.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at once (same grades as one at a time)")
+    command("feedback", cmd_feedback, "write nbgrader feedback HTML per student and lesson")
+    c = command("grades", cmd_grades, "print the students x lessons grade table; optionally write it as CSV", lessons=False)
+    c.add_argument("--csv", metavar="PATH", help="write the table as CSV for an LMS")
+    c = command("demo", cmd_demo, "grade a bundled demo class end to end in a temporary course folder",
+                course=False, lessons=False)
+    c.add_argument("--dir", default=None, help="an empty or new folder for the demo course (default: a new temporary folder)")
+    c.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at once")
+    return p
+
+
+def main(argv=None):
+    """Entry point of the `actspace` command; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except CourseError as e:
+        print(f"actspace {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"actspace {args.command}: interrupted; the gradebook is as it was before", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

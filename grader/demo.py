@@ -1,0 +1,135 @@
+"""The demo class, built at run time from the lessons themselves, and the demo run.
+
+Four students hand in every lesson:
+
+- ada: the source's solution cells (full marks);
+- ben: the student version as released (blank: 0);
+- cy:  every other exercise bound to the grader's first misconception, the rest
+       solved (partial credit);
+- dee: a broken notebook: malformed JSON on odd lessons, mangled code cells on
+       even ones (0, and grading goes on for the others).
+"""
+import json
+import pathlib
+import re
+import tempfile
+
+import nbformat
+
+STUDENTS = ("ada", "ben", "cy", "dee")
+_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+_STAMP = "2024-02-01-10-30-00"  # the demo export's submission time (Blackboard naming)
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def solution_code(source):
+    """A source solution cell as a learner who got it right would write it: the markers dropped."""
+    return "\n".join(l for l in source.splitlines() if not _MARKER.match(l))
+
+
+def solution_cells(nb):
+    """{grade_id: cell} of the solution cells of a notebook, in order."""
+    return {_nbgrader(c)["grade_id"]: c for c in nb.cells if _nbgrader(c).get("solution")}
+
+
+def misconception_plan(source_nb):
+    """{exercise: index of the misconception cy hands in, or None for a correct answer}.
+
+    Every other graded exercise gets its first misconception, unless no
+    misconception is known or another solution cell uses the function (a
+    wrong helper would make the later answer wrong too).
+    """
+    import grader
+
+    cells = solution_cells(source_nb)
+    plan, k = {}, 0
+    for name, cell in cells.items():
+        if name not in grader.NAMES:
+            continue
+        used_elsewhere = any(re.search(rf"\b{re.escape(name)}\b", c.source) for n, c in cells.items() if n != name)
+        wrong = k % 2 == 1 and grader.exercise(name).misconceptions and not used_elsewhere
+        plan[name] = 0 if wrong else None
+        k += 1
+    return plan
+
+
+def notebooks(course, lesson):
+    """{student: notebook text} for one lesson of `course` (released into course.root/release)."""
+    path = course.root / "release" / lesson / f"{lesson}.ipynb"
+    released = path.read_text()
+    source = nbformat.read(course.source / lesson / f"{lesson}.ipynb", as_version=4)
+    plan = misconception_plan(source)
+    index = course.lessons.index(lesson)
+
+    def with_answers(answer):
+        nb = nbformat.reads(released, as_version=4)
+        for name, cell in solution_cells(nb).items():
+            code = answer(name)
+            if code is not None:
+                cell.source = code
+        return nbformat.writes(nb)
+
+    right = {n: solution_code(c.source) for n, c in solution_cells(source).items()}
+    wrong = {n: f"{n} = grader.exercise({n!r}).misconceptions[{i}].fn" for n, i in plan.items() if i is not None}
+    return {
+        "ada": with_answers(right.get),
+        "ben": released,
+        "cy": with_answers(lambda n: wrong.get(n, right.get(n))),
+        "dee": released[: len(released) // 2] if index % 2 == 0 else _mangled(released),
+    }
+
+
+def _mangled(text):
+    """Every code cell's source reversed: the notebook opens, nothing in it runs."""
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = src[::-1]
+    return json.dumps(nb, indent=1)
+
+
+def write_export(course, folder):
+    """The demo class as an LMS export folder (Blackboard naming); returns the folder."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for lesson in course.released():
+        for student, text in notebooks(course, lesson).items():
+            (folder / f"{lesson}_{student}_attempt_{_STAMP}_{lesson}.ipynb").write_text(text)
+    return folder
+
+
+def run(folder=None, jobs=1, source=None, out=print):
+    """Release every lesson into a fresh course folder, hand in the demo class, grade it, write feedback.
+
+    Returns (course, grade table, autograde outcomes, feedback files).
+    """
+    from grader import autograde, collect, report
+    from grader.course import Course, CourseError, generate
+
+    root = pathlib.Path(folder or tempfile.mkdtemp(prefix="actspace-demo-")).expanduser().resolve()
+    if root.exists() and any(root.iterdir()):
+        raise CourseError(f"demo folder {root} is not empty")
+    root.mkdir(parents=True, exist_ok=True)
+    course = Course(root, read_user_config=False, source=source)
+    out(f"Demo course in {root}")
+    out(f"Releasing {len(course.lessons)} lesson(s): {', '.join(generate(course))}")
+    export = write_export(course, root / "lms-export")
+    pairs = collect.from_export(course, export)
+    out(f"Collected {len(pairs)} submissions of {len(STUDENTS)} students from {export}")
+    outcomes = autograde.autograde(course, jobs=jobs)
+    written, skipped = report.feedback(course)
+    table = report.grade_table(course)
+    out("")
+    out(table.text())
+    out("")
+    for o in outcomes:
+        if not o.ok:
+            out(f"not graded: {o.job.student}/{o.job.lesson}: {o.message}")
+    out(f"Feedback ({len(written)} files): {root / 'feedback'}/<student>/<lesson>/<lesson>.html")
+    for student in sorted({s for s, _, _ in written}):
+        out(f"  {student}: " + ", ".join(str(p.relative_to(root)) for s, _, p in written if s == student))
+    return course, table, outcomes, written

@@ -1,0 +1,75 @@
+"""`actspace lab`: the learner's JupyterLab on a working folder of student versions, with nbgrader's learner extensions."""
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+from grader.course import INSTALLED_LESSONS, CourseError, build_student_lessons, lessons_in, use_own_tools
+
+# nbgrader's parts a learner uses (assignment list, validate) on; the instructor's off
+SERVER_EXTENSIONS = {
+    "nbgrader.server_extensions.assignment_list": True,
+    "nbgrader.server_extensions.validate_assignment": True,
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.course_list": False,
+}
+LAB_EXTENSIONS_OFF = {
+    "@jupyter/nbgrader:assignment-list": False,
+    "@jupyter/nbgrader:validate-assignment": False,
+    "@jupyter/nbgrader:formgrader": True,
+    "@jupyter/nbgrader:course-list": True,
+    "@jupyter/nbgrader:create-assignment": True,
+}
+CONFIG_DIR = ".actspace-jupyter"  # inside the working folder; a dot folder, so JupyterLab does not list it
+
+
+def prepare(folder, lessons=None, source=None):
+    """Student versions of the lessons missing from `folder` (work already there is kept); returns the lessons added."""
+    folder = pathlib.Path(folder).expanduser().resolve()
+    available = lessons_in(source or INSTALLED_LESSONS)
+    unknown = [l for l in lessons or () if l not in available]
+    if unknown:
+        raise CourseError(f"unknown lesson {unknown[0]!r}; lessons: {', '.join(available)}")
+    if not available:
+        raise CourseError(f"no lessons in {source or INSTALLED_LESSONS}")
+    missing = [l for l in (lessons or available) if not (folder / l).exists()]
+    if missing:
+        with tempfile.TemporaryDirectory(prefix="actspace-lab-") as tmp:
+            built = build_student_lessons(tmp, missing, source=source)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in missing:
+                shutil.copytree(built / name, folder / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def write_config(folder):
+    """Jupyter config for the learner's lab (extensions on and off) in `folder`/.actspace-jupyter; returns that folder."""
+    config = pathlib.Path(folder) / CONFIG_DIR
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": LAB_EXTENSIONS_OFF}, indent=1))
+    server = {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    return config
+
+
+def run(folder, lessons=None, port=None, no_browser=False, source=None):
+    """Prepare `folder` and serve JupyterLab there until stopped (Ctrl-C)."""
+    folder = pathlib.Path(folder).expanduser().resolve()
+    added = prepare(folder, lessons, source)
+    config = write_config(folder)
+    paths = [str(config)] + [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)  # first on the path: ours wins
+    use_own_tools()
+    print(f"Lessons in {folder}" + (f" (new: {', '.join(added)})" if added else ""), flush=True)
+    print("Starting JupyterLab; open the URL printed below (Ctrl-C to stop).", flush=True)
+    from jupyterlab.labapp import LabApp
+
+    argv = [f"--ServerApp.root_dir={folder}"]
+    argv += [f"--ServerApp.jpserver_extensions={name}={value}" for name, value in SERVER_EXTENSIONS.items()]
+    if port is not None:
+        argv.append(f"--ServerApp.port={port}")
+    if no_browser:
+        argv.append("--ServerApp.open_browser=False")
+    LabApp.launch_instance(argv=argv)

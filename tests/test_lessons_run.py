@@ -1,0 +1,107 @@
+"""The lessons run: the source with full marks and a clean `nbgrader validate`; the student
+versions hide every answer and run through blank, even where `solutions` cannot be imported."""
+import os
+import re
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.validator import Validator
+
+from lesson_files import curriculum, graded_cells, meta, notebook_path, read
+
+CURRICULUM = curriculum()
+TIMEOUT = 120  # seconds a cell may take here; the lessons' target is far below
+
+
+def execute(nb, cwd, env=None):
+    """Run every cell of `nb` in a fresh python3 kernel (errors recorded, not raised); return seconds."""
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
+    return time.perf_counter() - start
+
+
+def errors(nb):
+    """(cell index, error name) of every error output."""
+    return [(i, o.ename) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for o in c.outputs if o.output_type == "error"]
+
+
+def text_of(cell, name="stdout"):
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == name)
+
+
+def result_of(cell):
+    for o in cell.outputs:
+        if o.output_type == "execute_result":
+            return o.data.get("text/plain")
+    return None
+
+
+@pytest.fixture(scope="session")
+def student_lessons(tmp_path_factory):
+    from grader.course import build_student_lessons
+    return build_student_lessons(tmp_path_factory.mktemp("student"))
+
+
+@pytest.fixture(scope="session")
+def no_reference(tmp_path_factory):
+    """An environment in which `import solutions` fails, as on a learner's machine without it."""
+    shadow = tmp_path_factory.mktemp("no_reference")
+    (shadow / "solutions").mkdir()
+    (shadow / "solutions" / "__init__.py").write_text(
+        "raise ImportError('the reference implementation is not available to learners')\n")
+    return dict(os.environ, PYTHONPATH=str(shadow))
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_source_runs_top_to_bottom_and_earns_full_points(lesson):
+    nb = read(lesson)
+    seconds = execute(nb, notebook_path(lesson).parent)
+    print(f"{lesson}: executed in {seconds:.1f} s")
+    assert errors(nb) == []
+    for cell in graded_cells(nb):
+        assert float(result_of(cell)) == float(meta(cell)["points"]), text_of(cell)
+        assert re.search(r"all \d+ checks passed", text_of(cell)), text_of(cell)
+        assert text_of(cell, "stderr") == ""
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_source_passes_nbgrader_validate(lesson):
+    assert Validator().validate(str(notebook_path(lesson))) == {}
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_student_version_hides_solutions_and_hidden_tests(lesson, student_lessons):
+    path = student_lessons / lesson / f"{lesson}.ipynb"
+    text = path.read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "grader.points"):
+        assert marker not in text
+    assert not re.search(r"^\s*(from|import)\s+solutions\b", text, flags=re.M)
+    student = nbformat.read(path, as_version=4)
+    source = read(lesson)
+    body = {meta(c)["grade_id"]: c.source for c in source.cells if meta(c).get("solution")}
+    for cell in student.cells:
+        if meta(cell).get("solution"):
+            assert "raise NotImplementedError" in cell.source
+            answer = body[meta(cell)["grade_id"]].split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+            for line in answer.strip().splitlines():
+                if len(line.strip()) > 12:  # every substantial line of the answer is gone
+                    assert line.strip() not in cell.source, line
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_student_version_runs_blank_without_the_reference(lesson, student_lessons, no_reference):
+    path = student_lessons / lesson / f"{lesson}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    seconds = execute(nb, path.parent, env=no_reference)
+    print(f"{lesson} (student, blank): executed in {seconds:.1f} s")
+    allowed = {i for i, c in enumerate(nb.cells)
+               if meta(c).get("grade_id", "").endswith(("_check", "_tests"))}
+    found = errors(nb)
+    assert found, "a blank notebook must show the learner what is left to do"
+    for i, ename in found:
+        assert ename == "NotImplementedError" and i in allowed, \
+            f"cell {i} failed with {ename}:\n{nb.cells[i].source[:300]}"
