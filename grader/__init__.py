@@ -48,7 +48,7 @@ def grade(name, fn):
 
     ex = exercise(name)
     cs = cases(name)
-    return judge(ex, cs, run_cases(fn, cs))
+    return judge(ex, cs, run_cases(fn, cs, may_call=ex.may_call))
 
 
 def points(name, fn, out_of):

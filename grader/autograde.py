@@ -15,6 +15,7 @@ import pathlib
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 
 from traitlets.config import Config
@@ -37,6 +38,7 @@ class Job:
 
     root: str
     source: str
+    course_id: str
     student: str
     lesson: str
     snapshot: str  # the gradebook as it was before this run
@@ -110,7 +112,7 @@ def autograde(course, lessons=None, jobs=1, progress=None):
     try:
         snapshot = tmp / "snapshot.db"
         shutil.copyfile(course.gradebook, snapshot)
-        todo = [Job(str(course.root), str(course.source), s, l, str(snapshot), str(tmp / f"job{i}"))
+        todo = [Job(str(course.root), str(course.source), course.course_id, s, l, str(snapshot), str(tmp / f"job{i}"))
                 for i, (s, l) in enumerate(pairs)]
         outcomes = _run(todo, jobs, bar)
         with course.staged_gradebook() as db_url:
@@ -152,12 +154,13 @@ def merge(db_url, outcome):
 
     job = outcome.job
     source_db = pathlib.Path(job.workdir) / "gradebook.db"
-    with Gradebook(db_url, "actspace") as dst:
+    warnings.filterwarnings("ignore", module="nbgrader")  # nbgrader's own SQLAlchemy warnings
+    with Gradebook(db_url, job.course_id) as dst:
         dst.update_or_create_student(job.student)
         target = dst.update_or_create_submission(job.lesson, job.student)
         src, graded = None, None
         if source_db.exists():
-            src = Gradebook(f"sqlite:///{source_db}", "actspace")
+            src = Gradebook(f"sqlite:///{source_db}", job.course_id)
             try:
                 graded = src.find_submission(job.lesson, job.student)
             except MissingEntry:

@@ -80,7 +80,7 @@ def cmd_demo(args):
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")
-    demo.run(args.dir, jobs=args.jobs)
+    demo.run(args.dir, jobs=args.jobs, source=(_course(args).source if args.course else None))
 
 
 def parser():
@@ -92,7 +92,7 @@ def parser():
         c = sub.add_parser(name, help=help, description=help)
         c.set_defaults(fn=fn)
         if course:
-            c.add_argument("--course", metavar="DIR", default=os.getcwd() if name != "lab" else None, help=_COURSE_HELP)
+            c.add_argument("--course", metavar="DIR", default=None if name == "lab" else os.getcwd(), help=_COURSE_HELP)
         if lessons:
             c.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson names, e.g. 01_change_of_basis (default: all)")
         return c
@@ -116,6 +116,7 @@ def parser():
     c.add_argument("--csv", metavar="PATH", help="write the table as CSV for an LMS")
     c = command("demo", cmd_demo, "grade a bundled demo class end to end in a temporary course folder",
                 course=False, lessons=False)
+    c.add_argument("--course", metavar="DIR", default=None, help="take the lessons from this course folder's lessons/")
     c.add_argument("--dir", default=None, help="an empty or new folder for the demo course (default: a new temporary folder)")
     c.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at once")
     return p

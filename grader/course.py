@@ -14,6 +14,7 @@ import pathlib
 import re
 import shutil
 import sys
+import sysconfig
 import tempfile
 import warnings
 
@@ -32,11 +33,28 @@ class CourseError(Exception):
 
 
 def use_own_tools():
-    """Put this interpreter's bin folder first on PATH: nbgrader runs `alembic` and kernels by name."""
-    bin_dir = os.path.dirname(sys.executable)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if parts[0] != bin_dir:
-        os.environ["PATH"] = os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
+    """Put this interpreter's script folders first on PATH: nbgrader runs `alembic` and kernels by name.
+
+    That is the virtual environment's bin (even when it is not activated)
+    and, for a venv made with --system-site-packages, its base's bin.
+    """
+    own = [os.path.dirname(sys.executable), sysconfig.get_path("scripts"),
+           sysconfig.get_path("scripts", vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})]
+    first = list(dict.fromkeys(p for p in own if p and os.path.isdir(p)))
+    rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in first]
+    os.environ["PATH"] = os.pathsep.join(first + rest)
+    if _sees_system_site():  # then nbconvert's templates may live in the base's share/jupyter
+        base_share = os.path.join(sys.base_prefix, "share", "jupyter")
+        paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+        if os.path.isdir(base_share) and base_share not in paths:
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(paths + [base_share])
+
+
+def _sees_system_site():
+    """Is this a venv made with --system-site-packages?"""
+    cfg = pathlib.Path(sys.prefix) / "pyvenv.cfg"
+    return sys.prefix != sys.base_prefix and cfg.is_file() and re.search(
+        r"^include-system-site-packages\s*=\s*true", cfg.read_text(), re.M | re.I) is not None
 
 
 def lessons_in(folder):
@@ -102,6 +120,10 @@ class Course:
     def gradebook(self):
         return self.root / GRADEBOOK
 
+    @property
+    def course_id(self):
+        return self.config.CourseDirectory.course_id
+
     def check_lessons(self, names):
         """`names` if they are all lessons of this course (all lessons if empty), else CourseError."""
         unknown = [n for n in names or () if n not in self.lessons]
@@ -149,7 +171,7 @@ class Course:
             return []
         from nbgrader.api import Gradebook
 
-        with Gradebook(f"sqlite:///{self.gradebook}", COURSE_ID) as gb:
+        with Gradebook(f"sqlite:///{self.gradebook}", self.course_id) as gb:
             names = {a.name for a in gb.assignments}
         return [n for n in self.lessons if n in names]
 

@@ -4,8 +4,8 @@ Four students hand in every lesson:
 
 - ada: the source's solution cells (full marks);
 - ben: the student version as released (blank: 0);
-- cy:  every other exercise bound to the grader's first misconception, the rest
-       solved (partial credit);
+- cy:  some exercises bound to the grader's first misconception, the rest
+       solved (partial credit; see `misconception_plan`);
 - dee: a broken notebook: malformed JSON on odd lessons, mangled code cells on
        even ones (0, and grading goes on for the others).
 """
@@ -38,22 +38,18 @@ def solution_cells(nb):
 def misconception_plan(source_nb):
     """{exercise: index of the misconception cy hands in, or None for a correct answer}.
 
-    Every other graded exercise gets its first misconception, unless no
-    misconception is known or another solution cell uses the function (a
-    wrong helper would make the later answer wrong too).
+    Candidates are the exercises with a known misconception that no other
+    solution cell uses (a wrong helper would make a later answer wrong too);
+    cy gets every other candidate wrong, and at least one when there are
+    several exercises, so the lesson earns partial credit.
     """
     import grader
 
-    cells = solution_cells(source_nb)
-    plan, k = {}, 0
-    for name, cell in cells.items():
-        if name not in grader.NAMES:
-            continue
-        used_elsewhere = any(re.search(rf"\b{re.escape(name)}\b", c.source) for n, c in cells.items() if n != name)
-        wrong = k % 2 == 1 and grader.exercise(name).misconceptions and not used_elsewhere
-        plan[name] = 0 if wrong else None
-        k += 1
-    return plan
+    cells = {n: c for n, c in solution_cells(source_nb).items() if n in grader.NAMES}
+    candidates = [n for n in cells if grader.exercise(n).misconceptions and not any(
+        re.search(rf"\b{re.escape(n)}\b", c.source) for m, c in cells.items() if m != n)]
+    wrong = candidates[1::2] or (candidates[:1] if len(cells) > 1 else [])
+    return {n: (0 if n in wrong else None) for n in cells}
 
 
 def notebooks(course, lesson):

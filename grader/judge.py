@@ -121,7 +121,8 @@ def judge(exercise: Exercise, cases, run: Run):
     name = exercise.name
     if run.called_reference:
         return Result(name, 0.0, f"{name}: score 0 - {run.called_reference}. "
-                      "Graded answers must be your own code; write the function yourself.", 0, total)
+                      "Graded answers must be your own code; write the function yourself.", 0, total,
+                      [CaseResult(c.label, False, run.called_reference) for c in cases])
     expected = expected_outputs(exercise, cases)
     results, answers, failed = [], [None] * total, []
     for i, (case, out) in enumerate(zip(cases, run.outcomes)):

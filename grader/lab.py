@@ -72,4 +72,6 @@ def run(folder, lessons=None, port=None, no_browser=False, source=None):
         argv.append(f"--ServerApp.port={port}")
     if no_browser:
         argv.append("--ServerApp.open_browser=False")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers often run as root
+        argv.append("--ServerApp.allow_root=True")
     LabApp.launch_instance(argv=argv)

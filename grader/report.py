@@ -5,7 +5,7 @@ import os
 import pathlib
 import tempfile
 
-from grader.course import COURSE_ID, CourseError, check
+from grader.course import CourseError, check
 
 
 def feedback(course, lessons=None):
@@ -28,9 +28,9 @@ def feedback(course, lessons=None):
 
 def _graded(course, lessons):
     """(student, lesson) pairs with a submission in the gradebook."""
+    lessons = course.check_lessons(lessons)
     if not course.gradebook.exists():
         raise CourseError(f"no gradebook in {course.root}: run `actspace release` and `actspace autograde` first")
-    lessons = course.check_lessons(lessons)
     table = grade_table(course)
     pairs = [(s, l) for s, row in table.rows.items() for l in lessons if row.get(l) is not None]
     if not pairs:
@@ -86,7 +86,7 @@ def grade_table(course):
     if not lessons:
         raise CourseError(f"no lessons released in {course.root}: run `actspace release` first")
     rows = {}
-    with Gradebook(f"sqlite:///{course.gradebook}", COURSE_ID) as gb:
+    with Gradebook(f"sqlite:///{course.gradebook}", course.course_id) as gb:
         maxima = {l: gb.find_assignment(l).max_score for l in lessons}
         for student in sorted(s.id for s in gb.students):
             rows[student] = {}

@@ -80,10 +80,10 @@ def sanitize(value, depth=0):
                     else f"an object of type {t.__name__}")
 
 
-def _reference_dir():
-    """Where the reference package lives, found without importing it (None if not installed)."""
+def _reference_dir(package="solutions"):
+    """Where a package lives, found without importing it (None if not installed)."""
     try:
-        spec = importlib.util.find_spec("solutions")
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
@@ -152,11 +152,24 @@ def _quiet(sink):
         yield
 
 
-def _watch_reference(ref_dir, flag):
-    """A profile function that records a call into code under `ref_dir`."""
+def _watch(ref_dir, helper_dir, allowed, flag):
+    """A profile function that records a call into the reference, or into a course helper not in `allowed`.
+
+    The course's own helpers (``actspace``) draw the lessons' figures and
+    hold the building blocks of earlier lessons; they are not an answer.
+    """
+    allowed = tuple(allowed)
+
     def profile(frame, event, arg):
-        if event == "call" and not flag and frame.f_code.co_filename.startswith(ref_dir):
-            flag.append(frame.f_code.co_name)
+        if event != "call" or flag:
+            return
+        path = frame.f_code.co_filename
+        if ref_dir and path.startswith(ref_dir):
+            flag.append(f"your function calls the reference implementation (`{frame.f_code.co_name}` in `solutions`)")
+        elif helper_dir and path.startswith(helper_dir) and not path.endswith(allowed):
+            module = "actspace." + path[len(helper_dir):].replace(os.sep, ".").removesuffix(".py")
+            flag.append(f"your function calls the course's helper `{frame.f_code.co_name}` in `{module}` "
+                        "instead of computing the answer itself")
     return profile
 
 
@@ -219,8 +232,12 @@ def _describe_exception(e, fn):
     return text
 
 
-def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT):
-    """Call `fn` on every case (on copies of the inputs) and collect trusted outcomes."""
+def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
+    """Call `fn` on every case (on copies of the inputs) and collect trusted outcomes.
+
+    `may_call` names the course helper modules the function may use (e.g.
+    "actspace.blocks" for a block built from earlier lessons' pieces).
+    """
     if not callable(fn):
         reason = f"expected a function, but got an object of type {type(fn).__name__}"
         return Run([Outcome("not_run", message=reason) for _ in cases])
@@ -228,7 +245,8 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT):
     if run.called_reference:
         run.outcomes = [Outcome("not_run", message=run.called_reference) for _ in cases]
         return run
-    ref_dir = _reference_dir()
+    ref_dir, helper_dir = _reference_dir(), _reference_dir("actspace")
+    allowed = [os.sep + m.split(".", 1)[1].replace(".", os.sep) + ".py" for m in may_call]
     sink = _Capped(tol.PRINT_LIMIT)
     stopped = None
     for case in cases:
@@ -241,8 +259,8 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT):
         old_profile = sys.getprofile()
         try:
             with _quiet(sink):
-                if ref_dir:
-                    sys.setprofile(_watch_reference(ref_dir, flag))
+                if ref_dir or helper_dir:
+                    sys.setprofile(_watch(ref_dir, helper_dir, allowed, flag))
                 try:
                     value = _call_with_timeout(fn, args, kwargs, timeout)
                 finally:
@@ -264,7 +282,7 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT):
             outcome = Outcome("error", message=_describe_exception(e, fn))
         outcome.seconds = time.perf_counter() - start
         if flag:
-            run.called_reference = f"your function calls the reference implementation (`{flag[0]}` in `solutions`)"
+            run.called_reference = flag[0]
         run.outcomes.append(outcome)
         _check_inputs_untouched(case, args, kwargs, run)
     run.printed = sink.text()

@@ -52,12 +52,14 @@ class Exercise:
     misconceptions: tuple = ()
     # does the student's answer equal a misconception's answer? (default: ``compare`` finds no fault)
     same: Optional[Callable[[Any, Any, Case], bool]] = None
+    # course helper modules the student's function may call (building blocks of earlier lessons)
+    may_call: tuple = ()
 
 
 REGISTRY: dict = {}
 
 
-def exercise(name, lesson, signature, output="array", compare=None, misconceptions=(), same=None):
+def exercise(name, lesson, signature, output="array", compare=None, misconceptions=(), same=None, may_call=()):
     """Decorator for a case maker: registers the exercise under ``name``."""
     from grader import compare as cmp
 
@@ -65,7 +67,7 @@ def exercise(name, lesson, signature, output="array", compare=None, misconceptio
         REGISTRY[name] = Exercise(
             name=name, lesson=lesson, signature=signature, make_cases=make_cases,
             compare=compare or cmp.arrays_close, output=output,
-            misconceptions=tuple(misconceptions), same=same,
+            misconceptions=tuple(misconceptions), same=same, may_call=tuple(may_call),
         )
         return make_cases
 

@@ -278,3 +278,32 @@ def test_the_student_side_never_imports_the_reference():
             "for n in grader.NAMES: run_cases(lambda *a, **k: 0.0, grader.cases(n))\n"
             "assert not [m for m in sys.modules if m.split('.')[0] == 'solutions'], 'solutions was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_calling_the_course_helpers_instead_of_answering_scores_zero():
+    from actspace import blocks
+    result = grader.grade("softmax", lambda S, axis=-1: blocks.softmax(S, axis=axis))
+    assert result.score == 0.0 and "actspace.blocks" in result.feedback
+
+
+def test_the_transformer_block_may_use_the_given_attention(reference_copy):
+    from actspace import blocks
+    ns = dict(vars(reference_copy))
+    ns["multi_head_attention"] = blocks.multi_head_attention  # as the lesson-5 notebook imports it
+    ref = reference_copy.transformer_block
+    block = type(ref)(ref.__code__, ns, ref.__name__, ref.__defaults__)
+    assert grader.grade("transformer_block", block).score == 1.0
+
+
+def test_given_building_blocks_agree_with_the_reference():
+    """actspace.blocks re-implements earlier lessons for later notebooks: it must not drift."""
+    from actspace import blocks
+    rng = np.random.default_rng(0)
+    for causal in (False, True):
+        X = rng.normal(size=(5, 6))
+        Ws = [rng.normal(size=(2, 6, 3)) for _ in range(3)] + [rng.normal(size=(2, 3, 6))]
+        assert np.allclose(blocks.multi_head_attention(X, *Ws, causal=causal),
+                           solutions.multi_head_attention(X, *Ws, causal=causal))
+    S_ = rng.normal(size=(3, 4)) * 1e4
+    assert np.allclose(blocks.softmax(S_), solutions.softmax(S_))
+    assert np.array_equal(blocks.relu(S_), solutions.relu(S_))

@@ -19,7 +19,7 @@ def execute(nb, cwd, env=None):
     """Run every cell of `nb` in a fresh python3 kernel (errors recorded, not raised); return seconds."""
     start = time.perf_counter()
     NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
+                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": env} if env else {}))
     return time.perf_counter() - start
 
 
