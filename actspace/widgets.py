@@ -16,7 +16,7 @@ def _still_png(draw, values, figsize):
     fig = Figure(figsize=figsize)  # not registered with pyplot: never shown twice
     draw(fig.add_subplot(), **values)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 

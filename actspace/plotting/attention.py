@@ -1,0 +1,345 @@
+"""Figures of lesson 4: attention re-bases the values and mixes them with the attention weights.
+
+Row convention, as in the lesson: one token per row of X, weights multiply from the
+right (V = X @ W_v). Plain NumPy inside (the softmax and the pattern are written out
+here, never imported): the teaching figures do not depend on the learner's code.
+Helpers that draw one panel take ``ax=None`` and return the axis; helpers that draw
+several take ``axes=None`` and return them.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Polygon
+
+from actspace.plotting.common import COLORS, arrow, basis_grid, plane
+
+# colour-blind friendly (Okabe-Ito): one colour per token, and the roles
+TOKENS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#999999", "#000000"]
+HULL = "#dddddd"
+WRITES = "#cab2d6"  # the subspace a head writes into
+NAIVE = "#d55e00"
+STABLE = "#0072b2"
+
+
+def _softmax(S, axis=-1):
+    E = np.exp(S - np.max(S, axis=axis, keepdims=True))
+    return E / np.sum(E, axis=axis, keepdims=True)
+
+
+def _pattern(X, W_q, W_k, causal=False, beta=1.0):
+    """softmax(beta Q K^T / sqrt(d_k)), Q = X W_q, K = X W_k; beta sharpens (> 1) or flattens (< 1)."""
+    Q, K = X @ W_q, X @ W_k  # (n, d_k) each
+    S = beta * Q @ K.T / np.sqrt(K.shape[1])  # (n, n)
+    if causal:
+        S = np.where(np.triu(np.ones(S.shape, bool), k=1), -np.inf, S)
+    return _softmax(S)  # (n, n)
+
+
+def _axes(axes, nrows, ncols, figsize):
+    if axes is None:
+        _, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, layout="constrained")
+    return np.asarray(axes).ravel()
+
+
+def _colour(i):
+    return TOKENS[i % len(TOKENS)]
+
+
+def _fit(ax, points, pad=0.15):
+    """Square, equal-aspect limits around all `points` and the origin."""
+    P = np.vstack([np.asarray(p, float).reshape(-1, 2) for p in points] + [np.zeros((1, 2))])
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    c, r = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-3) * (1 + pad)
+    ax.set_xlim(c[0] - r, c[0] + r)
+    ax.set_ylim(c[1] - r, c[1] + r)
+    ax.set_aspect("equal")
+    return ax
+
+
+def _turn(o, a, b):
+    """> 0 when o -> a -> b turns left (counter-clockwise)."""
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def convex_hull(P):
+    """The corners of the convex hull of points P (n, 2), counter-clockwise (Andrew's monotone chain)."""
+    P = sorted(map(tuple, np.asarray(P, float)))
+    if len(P) < 3:
+        return np.array(P)
+
+    def half(points):
+        out = []
+        for p in points:
+            while len(out) >= 2 and _turn(out[-2], out[-1], p) <= 0:
+                out.pop()
+            out.append(p)
+        return out[:-1]
+
+    return np.array(half(P) + half(P[::-1]))  # (k, 2)
+
+
+def softmax_overflow(scores=(2.0, 1.0, 0.5, -1.0), ax=None):
+    """softmax(t s) for a growing scale t: exp(t s) / sum exp(t s) (orange) breaks at t s > 709; the shifted form does not."""
+    s = np.asarray(scores, float)  # (k,)
+    t = np.logspace(0, 4, 400)  # (m,)
+    S = t[:, None] * s[None, :]  # (m, k)
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)  # nan once exp overflows
+    stable = _softmax(S, axis=1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for k in range(len(s)):
+        ax.semilogx(t, stable[:, k], color=STABLE, lw=2.5, alpha=0.45, label="exp(s - max s), normalised" if k == 0 else None)
+        ax.semilogx(t, naive[:, k], color=NAIVE, lw=1.2, ls="--", label="exp(s) / sum exp(s)" if k == 0 else None)
+    broken = t[np.isnan(naive).any(axis=1)]
+    if broken.size:
+        ax.axvspan(broken[0], t[-1], color=NAIVE, alpha=0.1)
+        ax.text(broken[0] * 1.15, 0.5, f"naive form: nan\nfor t > {broken[0]:.0f}\n(exp(t · {s.max():g}) = inf)",
+                color=NAIVE, fontsize=9)
+    ax.set_xlabel("scale t of the scores t · s")
+    ax.set_ylabel("weight")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"softmax of t · s, s = {tuple(float(v) for v in s)}", fontsize=11)
+    ax.legend(fontsize=8, loc="center left")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def weight_bars(weights, labels=None, ax=None, title="softmax weights"):
+    """Several weight vectors (rows of `weights`) as grouped bars, one group per entry."""
+    W = np.atleast_2d(np.asarray(weights, float))  # (m, k)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    m, k = W.shape
+    width = 0.8 / m
+    shades = plt.cm.Blues(np.linspace(0.35, 0.95, m))
+    for r in range(m):
+        ax.bar(np.arange(k) + (r - (m - 1) / 2) * width, W[r], width, color=shades[r],
+               label=None if labels is None else labels[r])
+    ax.set_xticks(np.arange(k))
+    ax.set_xlabel("entry")
+    ax.set_ylabel("weight")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title, fontsize=11)
+    if labels is not None:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def heatmap(A, ax=None, title="attention pattern A", annotate=True):
+    """An (n, n) pattern as a heat map: row i = what token i reads, column j = how much token j is read."""
+    A = np.asarray(A, float)  # (n, n)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4))
+    im = ax.imshow(A, cmap="Blues", vmin=0, vmax=1)
+    n = A.shape[0]
+    if annotate and n <= 10:
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, f"{A[i, j]:.2f}", ha="center", va="center",
+                        fontsize=8, color="white" if A[i, j] > 0.55 else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("key j (is read)")
+    ax.set_ylabel("query i (reads)")
+    ax.set_title(title, fontsize=11)
+    plt.colorbar(im, ax=ax, shrink=0.75)
+    return ax
+
+
+def patterns(X, W_q, W_k, axes=None):
+    """The pattern softmax(Q K^T / sqrt(d_k)) without (left) and with (right) the causal mask."""
+    X, W_q, W_k = (np.asarray(a, float) for a in (X, W_q, W_k))
+    axes = _axes(axes, 1, 2, (8.8, 3.9))
+    heatmap(_pattern(X, W_q, W_k), ax=axes[0], title="A: every token reads every token")
+    heatmap(_pattern(X, W_q, W_k, causal=True), ax=axes[1], title="causal A: no reading ahead (j > i)")
+    return axes
+
+
+def tokens(X, ax=None, name="x", hull=True, size=60, label_points=True):
+    """The rows of X (n, 2) as coloured points (one colour per token), optionally with their convex hull."""
+    X = np.asarray(X, float)
+    ax = plane(ax)
+    if hull and len(X) >= 3:
+        ax.add_patch(Polygon(convex_hull(X), closed=True, facecolor=HULL, edgecolor="#999999", lw=1, zorder=0.5))
+    for i, x in enumerate(X):
+        ax.scatter(*x, s=size, color=_colour(i), edgecolor="black", lw=0.6, zorder=4)
+        if label_points:
+            ax.annotate(f"${name}_{i}$", x, xytext=(5, 5), textcoords="offset points", fontsize=10, zorder=5)
+    return ax
+
+
+def outputs(Z, ax=None, name="z", size=70):
+    """Output rows Z (n, 2) as diamonds in the colour of their token."""
+    Z = np.asarray(Z, float)
+    ax = ax or plane()
+    for i, z in enumerate(Z):
+        ax.scatter(*z, s=size, marker="D", color=_colour(i), edgecolor="black", lw=0.8, zorder=6)
+        ax.annotate(f"${name}_{i}$", z, xytext=(5, -12), textcoords="offset points", fontsize=9, zorder=6)
+    return ax
+
+
+def rebasing(X, W_v, axes=None):
+    """Left: the tokens on the standard grid. Right: V = X W_v, the same coordinates on the grid of W_v's rows.
+
+    Row i of X W_v is x_i1 (row 1 of W_v) + x_i2 (row 2 of W_v): each token keeps its coordinates,
+    only the basis changes (the basis vectors are the rows of W_v, the columns of W_v^T).
+    """
+    X, W_v = np.asarray(X, float), np.asarray(W_v, float)  # (n, 2), (2, 2)
+    V = X @ W_v  # (n, 2)
+    axes = _axes(axes, 1, 2, (9, 4.4))
+    lim = 1.1 * max(np.abs(X).max(), np.abs(V).max())
+    for ax, P, B, name, title in ((axes[0], X, np.eye(2), "x", "X: tokens in the standard basis"),
+                                  (axes[1], V, W_v.T, "v", "V = X W$_v$: the same coordinates, basis = rows of W$_v$")):
+        plane(ax, lim=lim)
+        basis_grid(B, ax=ax, lim=lim, n=int(4 * lim) + 2)
+        tokens(P, ax=ax, name=name, hull=False)
+        arrow(B[:, 0], ax=ax, color=COLORS["e1"], label="$e_1$" if name == "x" else "row 1")
+        arrow(B[:, 1], ax=ax, color=COLORS["e2"], label="$e_2$" if name == "x" else "row 2")
+        ax.set_title(title, fontsize=10)
+    return axes
+
+
+def hull_and_outputs(V, Z, A=None, ax=None, title="outputs inside the hull of the values", view=None, names=("v", "z")):
+    """The value rows V (n, 2) with their convex hull (grey) and the outputs Z = A V (diamonds) inside it.
+
+    With A given, thin lines join each output to the values it reads, thicker for larger weights.
+    """
+    V, Z = np.asarray(V, float), np.asarray(Z, float)
+    ax = plane(ax)
+    if A is not None:
+        A = np.asarray(A, float)
+        for i in range(len(Z)):
+            for j in range(len(V)):
+                if A[i, j] > 0.02:
+                    ax.plot(*np.stack([Z[i], V[j]]).T, color=_colour(i), lw=3 * A[i, j], alpha=0.5, zorder=2)
+    tokens(V, ax=ax, name=names[0])
+    outputs(Z, ax=ax, name=names[1])
+    if view is None:
+        _fit(ax, [V, Z])
+    else:
+        ax.set_xlim(-view, view)
+        ax.set_ylim(-view, view)
+    ax.set_title(title, fontsize=11)
+    return ax
+
+
+def mixing(X, W_q, W_k, W_v, beta=1.0, ax=None):
+    """Z = A V with A = softmax(beta Q K^T / sqrt(d_k)): beta -> 0 sends every output to the mean of the values,
+    a large beta sends each output to the one value it reads most."""
+    X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
+    A = _pattern(X, W_q, W_k, beta=beta)  # (n, n)
+    V = X @ W_v  # (n, 2)
+    view = 1.15 * np.abs(V).max()
+    hull_and_outputs(V, A @ V, A, ax=ax, view=view, title=f"logits × {beta:g}: outputs $z_i$ in the hull of the $v_j$")
+    return ax
+
+
+def commuting_square(X, A, W_v, axes=None):
+    """Mix then re-base, or re-base then mix: A (X W_v) = (A X) W_v, drawn as a square of four panels."""
+    X, A, W_v = (np.asarray(a, float) for a in (X, A, W_v))
+    axes = _axes(axes, 2, 2, (8.2, 8))
+    panels = [(X, "X: the tokens", "x"), (X @ W_v, "→ re-base (right): V = X W$_v$", "v"),
+              (A @ X, "↓ mix (left): A X", "c"), (A @ (X @ W_v), "Z = A (X W$_v$) = (A X) W$_v$", "z")]
+    lim = 1.1 * max(np.abs(P).max() for P, _, _ in panels)
+    for ax, (P, title, name) in zip(axes, panels):
+        plane(ax, lim=lim)
+        tokens(P, ax=ax, name=name, hull=True, size=45)
+        ax.set_title(title, fontsize=10)
+    Z2 = (A @ X) @ W_v
+    axes[3].scatter(Z2[:, 0], Z2[:, 1], marker="x", s=90, color="black", lw=1.2, zorder=7, label="(A X) W$_v$")
+    axes[3].scatter([], [], s=45, color="white", edgecolor="black", label="A (X W$_v$)")
+    axes[3].legend(fontsize=8, loc="upper left")
+    return axes
+
+
+def ov_writes(X, A, W_v, W_o, ax=None):
+    """A head with d_head = 1: its output A X W_v W_o lies on the line of W_o's row, whatever the tokens."""
+    X, A, W_v, W_o = (np.asarray(a, float) for a in (X, A, W_v, W_o))  # (n, 2), (n, n), (2, 1), (1, 2)
+    out = A @ X @ W_v @ W_o  # (n, 2)
+    ax = plane(ax)
+    tokens(X, ax=ax, hull=False, size=35)
+    u = W_o[0] / np.linalg.norm(W_o[0])
+    ax.plot(*np.stack([-10 * u, 10 * u]).T, color=WRITES, lw=6, zorder=1,
+            label="span of W$_o$: where the head can write")
+    outputs(out, ax=ax, name="o")
+    _fit(ax, [X, out])
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("X → A X W$_v$ W$_o$ (rank 1)", fontsize=11)
+    return ax
+
+
+def heads_sum(X, W_q, W_k, W_v, W_o, axes=None):
+    """Each head's output A_h X W_v[h] W_o[h] (left panels) and their sum (right): the heads add up."""
+    X = np.asarray(X, float)
+    W_q, W_k, W_v, W_o = (np.asarray(W, float) for W in (W_q, W_k, W_v, W_o))
+    H = W_q.shape[0]
+    parts = [_pattern(X, W_q[h], W_k[h]) @ X @ W_v[h] @ W_o[h] for h in range(H)]  # H x (n, 2)
+    total = sum(parts)
+    axes = _axes(axes, 1, H + 1, (3.6 * (H + 1), 3.9))
+    lim = 1.15 * max(np.abs(P).max() for P in parts + [total])
+    for h, (ax, P) in enumerate(zip(axes, parts)):
+        plane(ax, lim=lim)
+        for k in range(W_o.shape[1]):
+            u = W_o[h, k] / np.linalg.norm(W_o[h, k])
+            ax.plot(*np.stack([-10 * u, 10 * u]).T, color=WRITES, lw=5, zorder=1)
+        outputs(P, ax=ax, name="o")
+        ax.set_title(f"head {h}: A$_{h}$ X W$_v$[{h}] W$_o$[{h}]", fontsize=10)
+    ax = plane(axes[H], lim=lim)
+    for i, z in enumerate(total):
+        o = np.zeros(2)
+        for h, P in enumerate(parts):
+            ax.annotate("", xy=o + P[i], xytext=o, arrowprops=dict(arrowstyle="-|>", color=_colour(i), lw=1,
+                                                                  ls="-" if h == 0 else ":"))
+            o = o + P[i]
+    outputs(total, ax=ax, name="o")
+    ax.set_title("the sum: head 0 (solid) + head 1 (dotted)" if H == 2 else "the sum of the heads", fontsize=10)
+    return axes
+
+
+def residual_update(X, U, ax=None, title="each token plus what the heads write"):
+    """Tokens X (dots) moved to X + U (diamonds): what attention adds to the residual stream."""
+    X, U = np.asarray(X, float), np.asarray(U, float)  # (n, 2) each
+    ax = plane(ax)
+    tokens(X, ax=ax, hull=False)
+    for i in range(len(X)):
+        ax.annotate("", xy=X[i] + U[i], xytext=X[i],
+                    arrowprops=dict(arrowstyle="-|>", color=_colour(i), lw=1.2, shrinkA=3, shrinkB=3))
+    outputs(X + U, ax=ax, name="y")
+    _fit(ax, [X, X + U])
+    ax.set_title(title, fontsize=11)
+    return ax
+
+
+def not_linear(X, W_q, W_k, W_v, c=2.0, axes=None):
+    """The pattern of X and of c X differ (logits scale by c^2), so Z(c X) is not c Z(X)."""
+    X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
+    A1, A2 = _pattern(X, W_q, W_k), _pattern(c * X, W_q, W_k)
+    Z1, Z2 = A1 @ X @ W_v, A2 @ (c * X) @ W_v  # (n, 2) each
+    axes = _axes(axes, 1, 3, (13, 4.1))
+    heatmap(A1, ax=axes[0], title="pattern of X")
+    heatmap(A2, ax=axes[1], title=f"pattern of {c:g} X: sharper")
+    scaled(X, W_q, W_k, W_v, c, ax=axes[2], Z=(Z1, Z2))
+    return axes
+
+
+def scaled(X, W_q, W_k, W_v, c=2.0, ax=None, Z=None):
+    """c Z(X) (the linear guess, hollow) against Z(c X) (the head, filled), inside the hull of c X W_v."""
+    X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
+    if Z is None:
+        Z = (_pattern(X, W_q, W_k) @ X @ W_v, _pattern(c * X, W_q, W_k) @ (c * X) @ W_v)
+    guess, actual = c * Z[0], Z[1]
+    V = c * X @ W_v  # (n, 2)
+    ax = plane(ax)
+    ax.add_patch(Polygon(convex_hull(V), closed=True, facecolor=HULL, edgecolor="#999999", lw=1, zorder=0.5))
+    for i in range(len(V)):
+        ax.annotate("", xy=actual[i], xytext=guess[i],
+                    arrowprops=dict(arrowstyle="-|>", color=_colour(i), lw=1.2, shrinkA=4, shrinkB=4), zorder=3)
+        ax.scatter(*guess[i], s=70, marker="D", facecolor="white", edgecolor=_colour(i), lw=1.5, zorder=4)
+    outputs(actual, ax=ax)
+    ax.scatter([], [], s=60, marker="D", facecolor="white", edgecolor="black", label=f"{c:g} · Z(X): linear guess")
+    ax.scatter([], [], s=60, marker="D", color="grey", edgecolor="black", label=f"Z({c:g} X): what the head does")
+    gap = np.abs(actual - guess).max()
+    _fit(ax, [V, guess, actual])
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"scale the input by {c:g}: largest gap {gap:.2f}", fontsize=11)
+    return ax

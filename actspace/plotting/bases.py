@@ -1,0 +1,311 @@
+"""Figures of lesson 1: coordinates, bases, maps written in a basis, composition, collapse.
+
+A basis is a (2, 2) matrix whose columns are the basis vectors; x = B c. Every
+figure is computed here with plain NumPy, except where a helper is handed the
+learner's own results to draw.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from actspace.plotting.common import COLORS, arrow, basis_grid, plane
+
+B_NOTES = np.array([[2.0, 0.0], [-1.0, 2.0]])  # the basis of the notes: columns (2, -1) and (0, 2)
+SHAPE = "#56B4E9"  # the input shape (sky blue)
+IMAGE = "#E69F00"  # its image under a map (orange)
+# one colour per quadrant code (Okabe-Ito): bit 0 = (c1 > 0), bit 1 = (c2 > 0); code 3 is the kept quadrant
+QUADRANT_COLORS = {0: "#CC79A7", 1: "#D55E00", 2: "#0072B2", 3: "#009E73"}
+WIDE, WIDER = (9.5, 4.6), (13.0, 4.6)  # figure sizes of two and three panels
+
+
+def panels(n, figsize=None):
+    """n square panels side by side; returns the list of axes."""
+    _, axes = plt.subplots(1, n, figsize=figsize or (WIDE if n == 2 else WIDER), layout="constrained")
+    return list(np.atleast_1d(axes))
+
+
+def fmt(M):
+    """A small matrix as compact text: [[2, 0], [-1, 2]]."""
+    M = np.atleast_2d(np.asarray(M, float))
+    rows = ", ".join("[" + ", ".join(f"{v:.3g}" for v in np.where(np.abs(r) < 5e-13, 0.0, r)) + "]" for r in M)
+    return f"[{rows}]"
+
+
+def vec(v):
+    """A point as text: (1.5, -0.25)."""
+    return "(" + ", ".join(f"{x:.3g}" for x in np.where(np.abs(v) < 5e-13, 0.0, v)) + ")"
+
+
+def rotation(angle):
+    """(2, 2): rotation by `angle` degrees."""
+    t = np.deg2rad(angle)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+def rotate_shear_basis(angle, shear):
+    """(2, 2): the standard basis sheared (b2 = (shear, 1)), then rotated by `angle` degrees."""
+    return rotation(angle) @ np.array([[1.0, shear], [0.0, 1.0]])
+
+
+def letter_f(offset=(0.35, 0.3), scale=1.0):
+    """(10, 2): the corners of a letter F, a shape that shows any flip, turn or stretch."""
+    F = np.array([[0, 0], [0.3, 0], [0.3, 0.6], [0.75, 0.6], [0.75, 0.9], [0.3, 0.9],
+                  [0.3, 1.2], [0.95, 1.2], [0.95, 1.5], [0, 1.5]], float)
+    return scale * F + np.asarray(offset, float)
+
+
+def draw_shape(P, ax, color=SHAPE, filled=True, label=None, alpha=0.75):
+    """The closed polygon with corners P (k, 2), filled or as a dashed outline."""
+    if filled:
+        ax.fill(P[:, 0], P[:, 1], color=color, alpha=alpha, ec="black", lw=0.8, zorder=3, label=label)
+    else:
+        Q = np.vstack([P, P[:1]])
+        ax.plot(Q[:, 0], Q[:, 1], color=color, lw=1.5, ls="--", zorder=3, label=label)
+    return ax
+
+
+def draw_basis(B, ax=None, lim=3.0, names=("b_1", "b_2"), grid=True, n=12):
+    """The grid of basis B and its two basis vectors (B's columns) as arrows."""
+    ax = plane(ax, lim=lim)
+    B = np.asarray(B, float)
+    if grid:
+        basis_grid(B, ax=ax, lim=lim, n=n)
+    for i, c in enumerate((COLORS["e1"], COLORS["e2"])):
+        v, other = B[:, i], B[:, 1 - i]
+        arrow(v, ax=ax, color=c, lw=2.2)
+        away = v - (v @ other) / max(other @ other, 1e-12) * other  # the side away from the other vector
+        tip = v + 0.32 * v / max(np.linalg.norm(v), 1e-12) + 0.18 * away / max(np.linalg.norm(away), 1e-12)
+        ax.text(*tip, f"${names[i]}$", color=c, fontsize=12, ha="center", va="center", zorder=6,
+                bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
+    return ax
+
+
+def shade_cone(G, ax, apex=(0.0, 0.0), color=COLORS["kept"], alpha=0.6, reach=60.0, **kw):
+    """Fill the cone apex + {G c : c >= 0} spanned by the two columns of G (far enough to fill the view)."""
+    G, o = np.asarray(G, float), np.asarray(apex, float)
+    g1, g2 = (reach * G[:, i] / np.linalg.norm(G[:, i]) for i in (0, 1))
+    P = np.array([o, o + g1, o + g1 + g2, o + g2])  # the cone, cut to a huge parallelogram
+    ax.fill(P[:, 0], P[:, 1], facecolor=color, alpha=alpha, lw=0, zorder=0.5, **kw)
+    return ax
+
+
+def _path(ax, start, steps, colors):
+    """Wide pale bands walking from `start` along `steps`: the recipe c1 b1 + c2 b2 of a point."""
+    p = np.asarray(start, float)
+    for step, c in zip(steps, colors):
+        q = p + step
+        ax.plot([p[0], q[0]], [p[1], q[1]], color=c, lw=7, alpha=0.3, solid_capstyle="butt", zorder=2)
+        p = q
+    return p
+
+
+def coordinates(B, x, axes=None, lim=3.5):
+    """One point, two recipes: x = x1 e1 + x2 e2 on the standard grid, and x = c1 b1 + c2 b2 on B's grid."""
+    axes = axes or panels(2)
+    B, x = np.asarray(B, float), np.asarray(x, float)
+    c = np.linalg.solve(B, x)  # coordinates of x in B
+    for ax, M, coef, names, title in (
+            (axes[0], np.eye(2), x, ("e_1", "e_2"), f"standard basis: x = {vec(x)}\n"
+                                                     f"x = {x[0]:.3g}·e1 + {x[1]:.3g}·e2"),
+            (axes[1], B, c, ("b_1", "b_2"), f"basis B = {fmt(B)}: the same point\n"
+                                             f"x = {c[0]:.3g}·b1 + {c[1]:.3g}·b2, so c = {vec(c)}")):
+        draw_basis(M, ax=ax, lim=lim, names=names)
+        _path(ax, (0, 0), [coef[0] * M[:, 0], coef[1] * M[:, 1]], (COLORS["e1"], COLORS["e2"]))
+        ax.plot(*x, "o", color="black", ms=7, zorder=6)
+        ax.annotate("x", x, xytext=(6, 6), textcoords="offset points", fontsize=12, zorder=6)
+        ax.set_title(title, fontsize=11)
+    return axes
+
+
+def rotate_shear(ax=None, angle=20.0, shear=-0.6, x=(1.0, 2.0), lim=3.5):
+    """A fixed point x under a basis that turns and shears: the point stays, its coordinates change."""
+    B = rotate_shear_basis(angle, shear)
+    x = np.asarray(x, float)
+    ax = draw_basis(B, ax=ax, lim=lim)
+    if abs(np.linalg.det(B)) < 1e-9:
+        ax.set_title("b1 and b2 are parallel: no basis", fontsize=11)
+        return ax
+    c = np.linalg.solve(B, x)
+    _path(ax, (0, 0), [c[0] * B[:, 0], c[1] * B[:, 1]], (COLORS["e1"], COLORS["e2"]))
+    ax.plot(*x, "o", color="black", ms=7, zorder=6)
+    ax.annotate("x", x, xytext=(6, 6), textcoords="offset points", fontsize=12, zorder=6)
+    ax.set_title(f"B = {fmt(B)}\nx = {vec(x)} has coordinates c = {vec(c)}", fontsize=10)
+    return ax
+
+
+def first_quadrant(B=None, ax=None, lim=3.0):
+    """The first quadrant of basis B, {B c : c >= 0}, shaded yellow: the cone spanned by B's columns."""
+    B = np.eye(2) if B is None else np.asarray(B, float)
+    ax = draw_basis(B, ax=ax, lim=lim)
+    shade_cone(B, ax)
+    b1, b2 = vec(B[:, 0]), vec(B[:, 1])
+    ax.set_title(f"basis b1 = {b1}, b2 = {b2}\nshaded: every point with c1 ≥ 0 and c2 ≥ 0", fontsize=10.5)
+    return ax
+
+
+def notes_figures(axes=None, B=B_NOTES, lim=3.0):
+    """The two figures of the notes: the first quadrant of the standard basis, and of basis B."""
+    axes = axes or panels(2)
+    first_quadrant(np.eye(2), ax=axes[0], lim=lim)
+    first_quadrant(B, ax=axes[1], lim=lim)
+    return axes
+
+
+def coordinates_view(X, C, B, axes=None, lim=3.0, names=("b_1", "b_2")):
+    """Points X (n, 2) on B's grid, and their coordinates C (n, 2): B's grid straightened into the square one."""
+    axes = axes or panels(2)
+    X, C, B = (np.asarray(a, float) for a in (X, C, B))
+    code = (np.linalg.solve(B, X.T).T > 0).astype(int) @ [1, 2]  # (n,) colour: the quadrant of B of each point
+    cell = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)  # the unit cell of coordinates
+    draw_basis(B, ax=axes[0], lim=lim, names=names)
+    draw_shape(cell @ B.T, axes[0], color=SHAPE, alpha=0.3)
+    draw_basis(np.eye(2), ax=axes[1], lim=min(lim, max(1.5, 1.1 * np.abs(C).max())), names=names)
+    draw_shape(cell, axes[1], color=SHAPE, alpha=0.3)
+    for ax, P in ((axes[0], X), (axes[1], C)):
+        for k, color in QUADRANT_COLORS.items():
+            ax.scatter(*P[code == k].T, color=color, s=16, zorder=6, ec="white", lw=0.3)
+    axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
+    axes[0].set_title("points x on the grid of B\n(colour: the quadrant of B they lie in)", fontsize=11)
+    axes[1].set(xlabel="$c_1$", ylabel="$c_2$")
+    axes[1].set_title("their coordinates c = to_basis(B, x):\nB's grid and quadrants become the square ones",
+                      fontsize=11)
+    return axes
+
+
+def layer_as_basis(W, X, axes=None, lim=3.0):
+    """A square layer read as a change of basis: its outputs W x are the coordinates of x in basis W^-1."""
+    W, X = np.asarray(W, float), np.asarray(X, float)
+    axes = coordinates_view(X, X @ W.T, np.linalg.inv(W), axes=axes, lim=lim, names=("u_1", "u_2"))
+    axes[0].set_title(f"inputs x on the grid of $W^{{-1}}$ (columns $u_1, u_2$)\nW = {fmt(W)}", fontsize=11)
+    axes[1].set(xlabel="$y_1$", ylabel="$y_2$")
+    axes[1].set_title("outputs y = W x: the coordinates of x in $W^{-1}$", fontsize=11)
+    return axes
+
+
+def map_two_ways(A, B, axes=None, lim=2.5, F=None):
+    """The map x -> A x drawn twice: on points, and on B-coordinates, where it is B^-1 A B."""
+    axes = axes or panels(2)
+    A, B = np.asarray(A, float), np.asarray(B, float)
+    M = np.linalg.solve(B, A @ B)  # B^-1 A B, (2, 2)
+    F = letter_f((-0.35, 0.35), 0.7) if F is None else np.asarray(F, float)  # (k, 2) corners
+    Fc = np.linalg.solve(B, F.T).T  # the same corners in B-coordinates
+    draw_basis(B, ax=axes[0], lim=lim)
+    draw_shape(F, axes[0], color="black", filled=False, label="F")
+    draw_shape(F @ A.T, axes[0], color=IMAGE, label="A F")
+    axes[0].set_title(f"x → A x on points (standard coordinates)\nA = {fmt(A)}", fontsize=11)
+    draw_basis(np.eye(2), ax=axes[1], lim=lim)
+    draw_shape(Fc, axes[1], color="black", filled=False, label="F, in B-coordinates")
+    draw_shape(Fc @ M.T, axes[1], color=IMAGE, label="A F, in B-coordinates")
+    axes[1].set(xlabel="$c_1$ (along $b_1$)", ylabel="$c_2$ (along $b_2$)")
+    axes[1].set_title(f"the same map on B-coordinates\nB⁻¹AB = {fmt(M)}", fontsize=11)
+    for ax in axes:
+        ax.legend(loc="lower left", fontsize=9, framealpha=0.95)
+    axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
+    return axes
+
+
+def compose_order(W1, W2, axes=None, lim=3.0):
+    """The letter F through W1 then W2 (W2 W1), and through W2 then W1 (W1 W2): different results."""
+    axes = axes or panels(3)
+    W1, W2 = np.asarray(W1, float), np.asarray(W2, float)
+    F = letter_f()
+    plane(axes[0], lim=lim)
+    draw_shape(F, axes[0], color=SHAPE, label="F")
+    axes[0].set_title(f"the input F\nW1 = {fmt(W1)}, W2 = {fmt(W2)}", fontsize=10.5)
+    for ax, first, second, name in ((axes[1], W1, W2, "W1 first, then W2:  W2 W1"),
+                                    (axes[2], W2, W1, "W2 first, then W1:  W1 W2")):
+        plane(ax, lim=lim)
+        draw_shape(F, ax, color="#999999", filled=False, label="F")
+        draw_shape(F @ first.T, ax, color=SHAPE, alpha=0.35, label="after the first layer")
+        draw_shape(F @ (second @ first).T, ax, color=IMAGE, label="after both")
+        ax.set_title(f"{name}\n= {fmt(second @ first)}", fontsize=10.5)
+    for ax in axes:
+        ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
+    return axes
+
+
+def layer_by_layer(Ws, M=None, ax=None, lim=3.0):
+    """The F through square layers Ws one at a time (filled), and through the single matrix M (dotted)."""
+    Ws = [np.asarray(W, float) for W in Ws]
+    M = np.asarray(M, float) if M is not None else np.linalg.multi_dot(Ws[::-1] + [np.eye(2)])
+    shapes = [letter_f()]
+    for W in Ws:
+        shapes.append(shapes[-1] @ W.T)  # (10, 2) the F after each layer
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.2, 4.5), layout="constrained")
+    ax = plane(ax, lim=max(lim, 1.1 * max(np.abs(P).max() for P in shapes)))
+    draw_shape(shapes[0], ax, color="#999999", filled=False, label="F")
+    blues = plt.get_cmap("Blues")(np.linspace(0.3, 0.55, len(Ws)))
+    for i, P in enumerate(shapes[1:]):
+        last = i == len(Ws) - 1
+        draw_shape(P, ax, color=IMAGE if last else blues[i], alpha=0.8 if last else 0.45,
+                   label=f"after layer {i + 1}" + (" (the last)" if last else ""))
+    Q = np.vstack([shapes[0], shapes[0][:1]]) @ M.T
+    ax.plot(Q[:, 0], Q[:, 1], color="black", lw=2.2, ls=":", zorder=7, label="one matrix: M F")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
+    ax.set_title("layer by layer (filled) vs one matrix (dotted)", fontsize=11)
+    return ax
+
+
+def collapse(W, N=None, axes=None, lim=3.0):
+    """A rank-1 layer: every line parallel to the null space lands on a single output point."""
+    axes = axes or panels(2)
+    W = np.asarray(W, float)
+    _, s, Vt = np.linalg.svd(W)
+    v, n = Vt[0], Vt[-1]  # the direction that survives, and the one that collapses
+    g = np.linspace(-2.4, 2.4, 13)
+    X = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)  # (169, 2) a lattice of inputs
+    level = X @ v  # (169,) same value <=> same output
+    t = np.array([-3 * lim, 3 * lim])
+    plane(axes[0], lim=lim)
+    u = np.unique(np.round(level, 9))  # the distinct output positions
+    for k in u[[len(u) // 6, len(u) // 3, 2 * len(u) // 3, 5 * len(u) // 6]]:  # a few lines, one dot each
+        axes[0].plot(*(np.outer(t, n) + k * v).T, color="#999999", lw=1, ls="--", zorder=1)
+    axes[0].plot(*(np.outer(t, n)).T, color="black", lw=2.5, zorder=2, label="null space {x : W x = 0}")
+    axes[0].scatter(*X.T, c=level, cmap="viridis", s=14, zorder=3, ec="none")
+    if N is not None:
+        N = np.asarray(N, float).reshape(2, -1)
+        for j in range(N.shape[1]):
+            tip = 1.8 * N[:, j] / max(np.linalg.norm(N[:, j]), 1e-12)
+            axes[0].annotate("", xy=tip, xytext=(0, 0), zorder=7,
+                             arrowprops=dict(arrowstyle="-|>", color="#D55E00", lw=3))
+        axes[0].plot([], [], color="#D55E00", lw=3, label="your null_space(W)")
+    axes[0].legend(loc="lower left", fontsize=9, framealpha=0.95)
+    axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
+    rank = int(np.sum(s > 1e-10 * s[0]))
+    axes[0].set_title(f"inputs, coloured by where they land\nW = {fmt(W)} (rank {rank})", fontsize=11)
+    Y = X @ W.T  # (169, 2)
+    plane(axes[1], lim=max(lim, 1.1 * np.abs(Y).max()))
+    axes[1].scatter(*Y.T, c=level, cmap="viridis", s=30, zorder=3, ec="none")
+    axes[1].set(xlabel="$y_1$", ylabel="$y_2$")
+    axes[1].set_title(f"outputs W x: {len(X)} inputs on {len(u)} dots\n"
+                      "each dashed line became one dot", fontsize=11)
+    return axes
+
+
+def ill_conditioned(angle=8.0, x=(1.5, 0.6), radius=0.2, axes=None, lim=3.5):
+    """Nearly parallel basis vectors: a small blur of x becomes a long streak of coordinates."""
+    axes = axes or panels(2)
+    B = np.array([[1.0, np.cos(np.deg2rad(angle))], [0.0, np.sin(np.deg2rad(angle))]])
+    x = np.asarray(x, float)
+    t = np.linspace(0, 2 * np.pi, 80)
+    disc = x + radius * np.stack([np.cos(t), np.sin(t)], 1)  # (80, 2) a small circle around x
+    C = np.linalg.solve(B, disc.T).T  # (80, 2) its coordinates
+    c0 = np.linalg.solve(B, x)
+    draw_basis(B, ax=axes[0], lim=lim, grid=False)
+    _path(axes[0], (0, 0), [c0[0] * B[:, 0], c0[1] * B[:, 1]], (COLORS["e1"], COLORS["e2"]))
+    draw_shape(disc, axes[0], color=IMAGE, alpha=0.9)
+    axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
+    axes[0].set_title(f"b2 is {angle:g}° from b1: x = {c0[0]:.2g}·b1 + {c0[1]:.2g}·b2\n"
+                      f"(far out along one, far back along the other)", fontsize=11)
+    span = np.max(np.abs(C - c0)) * 1.25
+    axes[1].set_aspect("equal")
+    axes[1].set(xlim=(c0[0] - span, c0[0] + span), ylim=(c0[1] - span, c0[1] + span),
+                xlabel="$c_1$", ylabel="$c_2$")
+    axes[1].grid(color=COLORS["grid"], lw=0.6)
+    draw_shape(C, axes[1], color=IMAGE, alpha=0.9, label="coordinates of the circle around x")
+    draw_shape(c0 + radius * np.stack([np.cos(t), np.sin(t)], 1), axes[1], color="black", filled=False,
+               label=f"a circle of radius {radius:g}, for scale")
+    axes[1].legend(loc="lower left", fontsize=9, framealpha=0.95)
+    axes[1].set_title(f"its coordinates c = B⁻¹x: a long streak\ncondition number of B: {np.linalg.cond(B):.0f}",
+                      fontsize=11)
+    return axes

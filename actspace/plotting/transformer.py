@@ -1,0 +1,244 @@
+"""Figures of lesson 5: LayerNorm as a projection plus a rescale, and the residual stream of a stack of blocks.
+
+Row convention (one token per row of X, weights on the right). Everything is
+computed here in plain NumPy, so the teaching figures never wait for the
+learner's code; the learner's functions can be passed in to draw their results.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from actspace.blocks import multi_head_attention, random_block_weights, relu
+
+# Okabe-Ito colours (colour-blind safe), named by their role in the figures
+C = {"input": "#999999", "centred": "#0072B2", "normed": "#E69F00", "ones": "#D55E00",
+     "line": "#009E73", "no_eps": "#CC79A7", "pr": "#0072B2", "erank": "#E69F00"}
+
+ONES = np.ones(3) / np.sqrt(3.0)  # (3,) the unit all-ones direction
+PLANE = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T / np.sqrt([2.0, 6.0])  # (3, 2) orthonormal, both _|_ ONES
+
+
+def _layer_norm(X, eps=1e-5):
+    """Per row (x - mean) / sqrt(var + eps): the lesson's LayerNorm, kept here for the teaching figures."""
+    X = np.asarray(X, float)
+    Xc = X - X.mean(axis=-1, keepdims=True)  # project out the ones direction
+    return Xc / np.sqrt(np.mean(Xc ** 2, axis=-1, keepdims=True) + eps)  # norm ~ sqrt(d)
+
+
+def _block(X, W_q, W_k, W_v, W_o, W_in, b_in, W_out, b_out, causal=True):
+    """The pre-LN block of the lesson: two reads of a normalised copy, two writes added to the stream."""
+    H = X + multi_head_attention(_layer_norm(X), W_q, W_k, W_v, W_o, causal)  # (n, d)
+    return H + relu(_layer_norm(H) @ W_in + b_in) @ W_out + b_out  # (n, d)
+
+
+def _spectrum(H):
+    """Eigenvalues of the covariance of the rows of H, largest first, clipped at 0."""
+    H = np.asarray(H, float)
+    return np.clip(np.linalg.eigvalsh(np.cov(H, rowvar=False)), 0.0, None)[::-1]  # (d,)
+
+
+def _directions(H):
+    """How many directions the rows of H spread along, counted twice.
+
+    Participation ratio (sum lambda)^2 / sum lambda^2, and effective rank
+    exp(entropy of lambda / sum lambda), which weighs the small ones more.
+    """
+    lam = _spectrum(H)
+    p = lam[lam > 0] / lam.sum()
+    return float(lam.sum() ** 2 / np.sum(lam ** 2)), float(np.exp(-np.sum(p * np.log(p))))
+
+
+# ---------------------------------------------------------------- LayerNorm in R^3
+
+def _axes_3d_and_plane(axes):
+    if axes is not None:
+        return axes
+    fig = plt.figure(figsize=(10.5, 5))
+    return fig.add_subplot(1, 2, 1, projection="3d"), fig.add_subplot(1, 2, 2)
+
+
+def layer_norm_figure(X, Y=None, axes=None):
+    """Rows of X (n, 3), centred, then normalised: 3-D view (left) and the view down (1, 1, 1) (right).
+
+    ``Y`` is LayerNorm of X (computed here when not given): it lies on the
+    circle of radius sqrt(3) in the plane orthogonal to (1, 1, 1).
+    """
+    X = np.asarray(X, float)  # (n, 3)
+    Xc = X - X.mean(axis=1, keepdims=True)  # (n, 3), in the plane
+    Y = _layer_norm(X) if Y is None else np.asarray(Y, float)  # (n, 3), on the circle
+    ax3, ax2 = _axes_3d_and_plane(axes)
+    r = np.sqrt(3.0)
+    t = np.linspace(0, 2 * np.pi, 200)
+    circle = r * (np.outer(np.cos(t), PLANE[:, 0]) + np.outer(np.sin(t), PLANE[:, 1]))  # (200, 3)
+
+    # left: the three stages in R^3
+    s = np.linspace(-1, 1, 2) * 2.6
+    P0, P1 = np.meshgrid(s, s)
+    disc = P0[..., None] * PLANE[:, 0] + P1[..., None] * PLANE[:, 1]  # (2, 2, 3): the plane sum(x) = 0
+    ax3.plot_surface(disc[..., 0], disc[..., 1], disc[..., 2], color=C["centred"], alpha=0.08, linewidth=0)
+    for a, b, c in zip(X, Xc, Y):
+        ax3.plot(*np.stack([a, b, c]).T, color=C["input"], lw=0.5, alpha=0.6)
+    ax3.scatter(*X.T, color=C["input"], s=10, label="input rows x", depthshade=False)
+    ax3.scatter(*Xc.T, color=C["centred"], s=10, label="centred: P x", depthshade=False)
+    ax3.plot(*circle.T, color=C["normed"], lw=1.2)
+    ax3.scatter(*Y.T, color=C["normed"], s=14, label="LayerNorm(x)", depthshade=False, zorder=5)
+    ax3.quiver(0, 0, 0, *(3 * ONES), color=C["ones"], lw=2, arrow_length_ratio=0.15)
+    ax3.text(*(3.4 * ONES), "(1,1,1)", color=C["ones"])
+    lim = max(3.0, float(np.abs(X).max()))
+    ax3.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim), xlabel="$x_1$", ylabel="$x_2$", zlabel="$x_3$")
+    ax3.set(xticks=[-2, 0, 2], yticks=[-2, 0, 2], zticks=[-2, 0, 2])
+    ax3.set_box_aspect((1, 1, 1), zoom=1.15)
+    ax3.view_init(elev=28, azim=-25)  # the plane seen at an angle, not edge-on
+    ax3.set_title("in $\\mathbb{R}^3$: slide along (1,1,1), then scale")
+    ax3.legend(loc="upper left", fontsize=8, frameon=False)
+
+    # right: looking down the ones direction, in coordinates of the plane
+    xc, y = Xc @ PLANE, Y @ PLANE  # (n, 2) each
+    for a, b in zip(xc, y):
+        ax2.plot(*np.stack([a, b]).T, color=C["input"], lw=0.5, alpha=0.6)
+    ax2.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=1.2)
+    ax2.scatter(*xc.T, color=C["centred"], s=12, label="centred: P x", zorder=3)
+    ax2.scatter(*y.T, color=C["normed"], s=16, label="LayerNorm(x)", zorder=4)
+    ax2.annotate("radius $\\sqrt{3}$", xy=(r * np.cos(2.2), r * np.sin(2.2)), xytext=(-2.9, 2.6),
+                 color=C["normed"], arrowprops=dict(arrowstyle="->", color=C["normed"]))
+    lim2 = max(3.2, 1.1 * float(np.abs(xc).max()))
+    ax2.set(xlim=(-lim2, lim2), ylim=(-lim2, lim2), aspect="equal",
+            xlabel="along $(1,-1,0)/\\sqrt{2}$", ylabel="along $(1,1,-2)/\\sqrt{6}$")
+    ax2.axhline(0, color="black", lw=0.6, zorder=1)
+    ax2.axvline(0, color="black", lw=0.6, zorder=1)
+    ax2.set_title("the plane $\\perp$ (1,1,1), seen from above")
+    ax2.legend(loc="lower left", fontsize=8, frameon=False)
+    ax3.figure.tight_layout()
+    return ax3, ax2
+
+
+# ---------------------------------------------------------------- the residual stream
+
+def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_heads=8, sharpness=3.0):
+    """[X_0, X_1, ..., X_L]: the residual stream after each of a stack of random pre-LN blocks.
+
+    X_0 holds n_tokens random tokens in a 2-D subspace of R^d_model. Each block
+    gets fresh random weights (``random_block_weights``, with W_q and W_k
+    scaled by ``sharpness`` so that heads pick out a few tokens rather than
+    averaging all). ``block`` defaults to this module's own block; pass your
+    ``transformer_block`` to run the same experiment with it.
+    """
+    block = _block if block is None else block
+    U = np.linalg.qr(rng.normal(size=(d_model, 2)))[0]  # (d, 2) orthonormal: where the tokens start
+    X = rng.normal(size=(n_tokens, 2)) @ U.T  # (n, d), rank 2
+    stream = [X]
+    for _ in range(n_blocks):
+        w = random_block_weights(rng, d_model, n_heads=n_heads, d_head=d_model // n_heads)
+        w["W_q"], w["W_k"] = sharpness * w["W_q"], sharpness * w["W_k"]
+        X = np.asarray(block(X, **w), float)  # (n, d): the stream plus this block's two writes
+        stream.append(X)
+    return stream
+
+
+def directions_plot(stream, ax=None, ylim=None):
+    """Participation ratio and effective rank of the stream after each block."""
+    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+    depth = np.arange(len(stream))
+    pr, erank = np.array([_directions(X) for X in stream]).T  # (L + 1,) each
+    ax.plot(depth, pr, "o-", color=C["pr"], label="participation ratio")
+    ax.plot(depth, erank, "s-", color=C["erank"], label="effective rank")
+    ax.axhline(2, color="gray", lw=0.8, ls=":")
+    ax.text(len(stream) - 1, 2.15, "the input's 2 directions", ha="right", va="bottom", fontsize=8, color="gray")
+    ax.set(xlabel="blocks applied", ylabel="directions used", ylim=ylim or (0, None),
+           title=f"the stream spreads out (ceiling: $d$ = {stream[0].shape[1]})")
+    ax.set_xticks(depth[::2])
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    return ax
+
+
+def stream_figure(stream, axes=None):
+    """Left: how many directions the stream uses after each block. Right: its variance spectrum at a few depths."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    ax, bx = axes
+    directions_plot(stream, ax)
+    d = stream[0].shape[1]
+    picks = sorted({0, 1, 3, len(stream) // 2, len(stream) - 1})
+    shades = plt.cm.viridis(np.linspace(0.0, 0.85, len(picks)))
+    for k, colour in zip(picks, shades):
+        lam = _spectrum(stream[k])
+        lam = lam / lam.sum()
+        bx.semilogy(np.arange(1, d + 1), np.maximum(lam, 1e-12), "o-", ms=3, color=colour, label=f"after {k} blocks")
+    bx.set(xlabel="direction (principal component)", ylabel="share of the variance", ylim=(1e-6, 1.5),
+           title="the tail fills in, block by block")
+    bx.legend(frameon=False, fontsize=8)
+    ax.figure.tight_layout()
+    return axes
+
+
+def draw_stream(ax=None, sharpness=3.0, seed=0):
+    """The experiment of stream_of_blocks at a given attention sharpness; 0 means every head averages."""
+    ax = directions_plot(stream_of_blocks(np.random.default_rng(seed), sharpness=sharpness), ax, ylim=(0, 14))
+    ax.set_title(f"attention sharpness {sharpness:g}")
+    return ax
+
+
+# ---------------------------------------------------------------- where it stops holding
+
+def line_to_arc(ax=None, n=9):
+    """Equally spaced points on a straight line in R^3 and their LayerNorms: a line goes to an arc."""
+    ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]
+    a, b = np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 2.5])  # two rows
+    t = np.linspace(0, 1, n)[:, None]
+    X = (1 - t) * a + t * b  # (n, 3) on the segment from a to b
+    Y = _layer_norm(X)  # (n, 3)
+    mid = (_layer_norm(a) + _layer_norm(b)) / 2  # what a linear map would give at t = 1/2
+    r = np.sqrt(3.0)
+    s = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(r * np.cos(s), r * np.sin(s), color=C["normed"], lw=0.8, alpha=0.5)
+    xc, y = (X - X.mean(axis=1, keepdims=True)) @ PLANE, Y @ PLANE  # (n, 2) each
+    for a, b in zip(xc, y):
+        ax.plot(*np.stack([a, b]).T, color=C["input"], lw=0.6, zorder=1)
+    ax.plot(*xc.T, "o-", color=C["line"], ms=4, label="inputs on a line (centred)")
+    ax.plot(*y.T, "o", color=C["normed"], ms=5, label="their LayerNorms: an arc")
+    ax.plot(*y[[0, -1]].T, "--", color=C["ones"], lw=0.8)  # the chord between the ends' LayerNorms
+    ax.plot(*(mid @ PLANE), "x", color=C["ones"], ms=10, mew=2, label="halfway between the ends' LN")
+    ax.plot(*(Y[n // 2] @ PLANE), "o", mfc="none", mec=C["ones"], ms=12, mew=1.5, label="LN of the halfway point")
+    ax.set(aspect="equal", xlim=(-3, 3), ylim=(-3, 3), title="LayerNorm bends lines",
+           xlabel="along $(1,-1,0)/\\sqrt{2}$", ylabel="along $(1,1,-2)/\\sqrt{6}$")
+    ax.axhline(0, color="black", lw=0.6, zorder=0)
+    ax.axvline(0, color="black", lw=0.6, zorder=0)
+    ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+    return ax
+
+
+def output_radius(ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
+    """|LayerNorm(x)| / sqrt(d) against the spread of x: without eps, even a rounding error is blown up to full size."""
+    ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
+    z = np.random.default_rng(seed).normal(size=16)
+    z = (z - z.mean()) / z.std()  # (16,) spread exactly 1
+    spreads = np.logspace(-8, 1, 200)
+    X = 5.0 + spreads[:, None] * z  # (200, 16): a constant row plus a little structure
+    shades = [C["no_eps"], C["centred"], C["line"]]
+    for eps, colour in zip(eps_values, shades):
+        Y = _layer_norm(X, eps) if eps > 0 else (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+        ax.semilogx(spreads, np.linalg.norm(Y, axis=1) / np.sqrt(z.size), color=colour, lw=2,
+                    label=f"eps = {eps:g}" + (" (the noise is scaled up to full size)" if eps == 0 else ""))
+    ax.set(xlabel="spread of the row, std(x)", ylabel="|LayerNorm(x)| / $\\sqrt{d}$", ylim=(-0.05, 1.15),
+           title="tiny-variance rows: eps decides")
+    ax.legend(fontsize=8, frameon=False, loc="center left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def draw_tiny_spread(ax=None, log10_spread=-3.0, eps=1e-5, seed=1):
+    """Rows (5, 5, 5) + s z for 40 random z, normalised with and without eps, seen down (1, 1, 1)."""
+    ax = ax or plt.subplots(figsize=(5, 5))[1]
+    s = 10.0 ** log10_spread
+    z = np.random.default_rng(seed).normal(size=(40, 3))  # (40, 3), the same cloud for every slider value
+    X = 5.0 + s * z
+    Xc = X - X.mean(axis=1, keepdims=True)
+    without = Xc / np.sqrt(np.mean(Xc ** 2, axis=1, keepdims=True))  # eps = 0
+    r = np.sqrt(3.0)
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=0.8, alpha=0.6)
+    ax.scatter(*(without @ PLANE).T, s=40, facecolors="none", edgecolors=C["no_eps"], label="eps = 0")
+    ax.scatter(*(_layer_norm(X, eps) @ PLANE).T, s=14, color=C["centred"], label=f"eps = {eps:g}")
+    ax.set(aspect="equal", xlim=(-2.6, 2.6), ylim=(-2.6, 2.6), title=f"rows (5,5,5) + noise of size {s:.0e}",
+           xlabel="along $(1,-1,0)/\\sqrt{2}$", ylabel="along $(1,1,-2)/\\sqrt{6}$")
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    return ax
