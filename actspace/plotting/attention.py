@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Polygon
 
-from actspace.plotting.common import COLORS, arrow, basis_grid, plane
+from actspace.plotting.common import COLORS, square_limits, arrow, basis_grid, plane
 
 # colour-blind friendly (Okabe-Ito): one colour per token, and the roles
 TOKENS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#999999", "#000000"]
@@ -42,17 +42,6 @@ def _axes(axes, nrows, ncols, figsize):
 
 def _colour(i):
     return TOKENS[i % len(TOKENS)]
-
-
-def _fit(ax, points, pad=0.15):
-    """Square, equal-aspect limits around all `points` and the origin."""
-    P = np.vstack([np.asarray(p, float).reshape(-1, 2) for p in points] + [np.zeros((1, 2))])
-    lo, hi = P.min(axis=0), P.max(axis=0)
-    c, r = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-3) * (1 + pad)
-    ax.set_xlim(c[0] - r, c[0] + r)
-    ax.set_ylim(c[1] - r, c[1] + r)
-    ax.set_aspect("equal")
-    return ax
 
 
 def _turn(o, a, b):
@@ -215,7 +204,7 @@ def hull_and_outputs(V, Z, A=None, ax=None, title="outputs inside the hull of th
     tokens(V, ax=ax, name=names[0])
     outputs(Z, ax=ax, name=names[1])
     if view is None:
-        _fit(ax, [V, Z])
+        square_limits(ax, [V, Z], pad=0.15, origin=True)
     else:
         ax.set_xlim(-view, view)
         ax.set_ylim(-view, view)
@@ -262,7 +251,7 @@ def ov_writes(X, A, W_v, W_o, ax=None):
     ax.plot(*np.stack([-10 * u, 10 * u]).T, color=WRITES, lw=6, zorder=1,
             label="span of W$_o$: where the head can write")
     outputs(out, ax=ax, name="o")
-    _fit(ax, [X, out])
+    square_limits(ax, [X, out], pad=0.15, origin=True)
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title("X → A X W$_v$ W$_o$ (rank 1)", fontsize=11)
     return ax
@@ -305,7 +294,7 @@ def residual_update(X, U, ax=None, title="each token plus what the heads write")
         ax.annotate("", xy=X[i] + U[i], xytext=X[i],
                     arrowprops=dict(arrowstyle="-|>", color=_colour(i), lw=1.2, shrinkA=3, shrinkB=3))
     outputs(X + U, ax=ax, name="y")
-    _fit(ax, [X, X + U])
+    square_limits(ax, [X, X + U], pad=0.15, origin=True)
     ax.set_title(title, fontsize=11)
     return ax
 
@@ -339,7 +328,7 @@ def scaled(X, W_q, W_k, W_v, c=2.0, ax=None, Z=None):
     ax.scatter([], [], s=60, marker="D", facecolor="white", edgecolor="black", label=f"{c:g} · Z(X): linear guess")
     ax.scatter([], [], s=60, marker="D", color="grey", edgecolor="black", label=f"Z({c:g} X): what the head does")
     gap = np.abs(actual - guess).max()
-    _fit(ax, [V, guess, actual])
+    square_limits(ax, [V, guess, actual], pad=0.15, origin=True)
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"scale the input by {c:g}: largest gap {gap:.2f}", fontsize=11)
     return ax

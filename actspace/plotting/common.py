@@ -39,3 +39,15 @@ def basis_grid(B, ax=None, lim=3.0, n=7, color=COLORS["grid"], lw=0.8):
             line = np.outer(t, B[:, 1 - i]) + k * B[:, i]  # points k b_i + t b_j
             ax.plot(line[:, 0], line[:, 1], color=color, lw=lw, zorder=0)
     return ax
+
+
+def square_limits(ax, points, pad=0.1, origin=False):
+    """Square, equal-aspect limits around every array in `points` (and the origin if asked)."""
+    parts = [np.asarray(p, float).reshape(-1, 2) for p in points] + ([np.zeros((1, 2))] if origin else [])
+    P = np.concatenate(parts)
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    c, r = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-3) * (1 + pad)
+    ax.set_xlim(c[0] - r, c[0] + r)
+    ax.set_ylim(c[1] - r, c[1] + r)
+    ax.set_aspect("equal")
+    return ax

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Polygon
 
-from actspace.plotting.common import COLORS, arrow, plane
+from actspace.plotting.common import COLORS, square_limits, arrow, plane
 
 # colour-blind friendly (Okabe-Ito), on top of COLORS from common
 BRANCH = "#009e73"  # the branch's basis (columns of W2)
@@ -58,17 +58,6 @@ def _map_lines(f, lines):
     """Apply a batch map f to (k, m, 2) polylines."""
     k, m, d = lines.shape
     return f(lines.reshape(-1, d)).reshape(k, m, d)
-
-
-def _fit(ax, lines, pad=0.08):
-    """Square limits around everything in `lines` (keeps the aspect equal)."""
-    P = np.concatenate([l.reshape(-1, 2) for l in lines])
-    lo, hi = P.min(axis=0), P.max(axis=0)
-    c, r = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-3) * (1 + pad)
-    ax.set_xlim(c[0] - r, c[0] + r)
-    ax.set_ylim(c[1] - r, c[1] + r)
-    ax.set_aspect("equal")
-    return ax
 
 
 def cone(vectors, ax=None, origin=(0.0, 0.0), reach=10.0, color=COLORS["kept"], alpha=0.55, label=None):
@@ -178,7 +167,7 @@ def plain_vs_residual(Ws, bs, depths=(0, 1, 3, 10), branch_scale=0.35, axes=None
             draw_grid(a, b, ax=ax, lw=0.9)
             crossings = a[:, ::16].reshape(-1, 2)
             ax.plot(crossings[:, 0], crossings[:, 1], ".", color=COLORS["data"], ms=3, zorder=3)
-            _fit(ax, [a, b])
+            square_limits(ax, [a, b], pad=0.08)
             alive = np.mean(np.abs(_signed_areas(_cells(a))) > 1e-6 * np.abs(area0))
             ax.set_xlabel(f"{alive:.0%} of cells keep an area", fontsize=9)
             ax.set_xticks([])
@@ -194,7 +183,7 @@ def grid_under(f, ax=None, lim=2.0, title="the grid after the block"):
     draw_grid(e1, e2, ax=ax, lw=0.6, alpha=0.2)
     a, b = _map_lines(f, e1), _map_lines(f, e2)
     draw_grid(a, b, ax=ax)
-    _fit(ax, [e1, a, b], pad=0.05)
+    square_limits(ax, [e1, a, b], pad=0.05)
     ax.set_title(title, fontsize=11)
     return ax
 
@@ -233,7 +222,7 @@ def local_circles(W, b, axes=None, lim=2.0, n=5, r=0.3):
         ax.add_collection(LineCollection(list(shapes), colors=colours, linewidths=3, zorder=3))
         centres = shapes.mean(axis=1)
         ax.plot(centres[:, 0], centres[:, 1], ".", color=COLORS["data"], ms=3, zorder=4)
-        _fit(ax, [shapes], pad=0.1)
+        square_limits(ax, [shapes], pad=0.1)
         ax.set_title(title, fontsize=11)
         ax.grid(alpha=0.3)
     handles = [Polygon([[0, 0]], facecolor=c, edgecolor=COLORS["data"], label=f"{k} unit{'s' if k != 1 else ''} on")
@@ -296,7 +285,7 @@ def fixed_point(ys, W, b, n_steps=30, axes=None):
         axes[1].semilogy(err[0] * norm ** np.arange(n_steps + 1), "--", color=c, lw=1, alpha=0.6)
     ax.plot([], [], "*", color="gray", ms=11, label="y (start: x$_0$ = y)")
     ax.plot([], [], "o", color="white", mec="gray", mew=2, ms=8, label="the x with x + relu(Wx+b) = y")
-    _fit(ax, seen, pad=0.35)
+    square_limits(ax, seen, pad=0.35)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax.set_title("iterates x$_t$ of x ← y - relu(W x + b)", fontsize=11)
     axes[1].plot([], [], "k--", lw=1, label=f"bound ||W||$^t$ · error$_0$, ||W|| = {norm:.2f}")
@@ -318,7 +307,7 @@ def round_trip(X, Y, X_back, ax=None, lim=3.0):
     ax.plot(X[:, 0], X[:, 1], "o", color=COLORS["grid"], ms=9, label="x")
     ax.plot(Y[:, 0], Y[:, 1], ".", color=BRANCH, ms=6, label="y = x + relu(W x + b)")
     ax.plot(X_back[:, 0], X_back[:, 1], "x", color="black", ms=6, label="your inverse of y")
-    _fit(ax, [X, Y, X_back], pad=0.12)
+    square_limits(ax, [X, Y, X_back], pad=0.12)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax.set_title("block, then your inverse: back where it started?", fontsize=11)
     return ax
@@ -400,7 +389,7 @@ def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21):
         panel.add_collection(PolyCollection(list(shapes), facecolors=colours, edgecolors="none", alpha=0.5, zorder=2))
         draw_grid(*lines, ax=panel, lw=0.6, alpha=0.7)
         panel.tick_params(labelsize=8)
-    _fit(after, [images], pad=0.05)
+    square_limits(after, [images], pad=0.05)
     before.set_title("before: orange cells will flip", fontsize=10)
     after.set_title("after: darker = covered twice", fontsize=10)
     norm = np.linalg.norm(W, 2)
