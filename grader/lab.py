@@ -51,6 +51,8 @@ def write_config(folder):
     (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": LAB_EXTENSIONS_OFF}, indent=1))
     server = {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}}
     (config / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    # Validate runs every cell, so a learner sees the visible checks that still fail (not just graded cells)
+    (config / "nbgrader_config.json").write_text(json.dumps({"Validator": {"validate_all": True}}, indent=1))
     return config
 
 
