@@ -15,11 +15,22 @@ CURRICULUM = curriculum()
 TIMEOUT = 120  # seconds a cell may take here; the lessons' target is far below
 
 
-def execute(nb, cwd, env=None):
-    """Run every cell of `nb` in a fresh python3 kernel (errors recorded, not raised); return seconds."""
+def execute(nb, cwd, env=None, tries=2):
+    """Run every cell of `nb` in a fresh python3 kernel (errors recorded, not raised); return seconds.
+
+    A kernel that dies before it answers (jupyter_client picks free TCP ports,
+    and another process on a busy machine can take one first) is started again
+    once; the notebook's own errors are never retried.
+    """
     start = time.perf_counter()
-    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": env} if env else {}))
+    for attempt in range(tries):
+        try:
+            NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": str(cwd)}}).execute(**({"env": env} if env else {}))
+            break
+        except RuntimeError as e:
+            if "Kernel died before replying" not in str(e) or attempt == tries - 1:
+                raise
     return time.perf_counter() - start
 
 
