@@ -49,11 +49,24 @@ def cmd_autograde(args):
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")
-    outcomes = autograde(_course(args), args.lessons, jobs=args.jobs)
+    course = _course(args)
+    if args.no_sandbox:
+        _warn_unsandboxed(args.command)
+    outcomes = autograde(course, args.lessons, jobs=args.jobs, sandbox=not args.no_sandbox)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         print(f"not graded: {o.job.student}/{o.job.lesson}: {o.message} (scored 0)")
     print(f"Autograded {len(outcomes) - len(failed)} of {len(outcomes)} submissions.")
+
+
+def _warn_unsandboxed(command):
+    """Say on stderr that students' code runs without the sandbox, and why the sandbox would not start."""
+    from grader import sandbox
+
+    ok, why = sandbox.available()
+    print(f"actspace {command}: warning: grading WITHOUT the sandbox: students' code runs with your rights "
+          f"and can read the solutions and change the gradebook" + ("" if ok else f" (the sandbox: {why})"),
+          file=sys.stderr)
 
 
 def cmd_feedback(args):
@@ -76,11 +89,17 @@ def cmd_grades(args):
 
 
 def cmd_demo(args):
-    from grader import demo
+    from grader import demo, sandbox
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")
-    demo.run(args.dir, jobs=args.jobs, source=(_course(args).source if args.course else None))
+    source = _course(args).source if args.course else None
+    sandboxed, how = sandbox.available()
+    if sandboxed:
+        print(f"Grading kernels run in the {how}.")
+    else:
+        _warn_unsandboxed(args.command)
+    demo.run(args.dir, jobs=args.jobs, source=source, sandbox=sandboxed)
 
 
 def parser():
@@ -111,6 +130,9 @@ def parser():
                         "or <student>/<lesson>.ipynb, or <student>_<lesson>.ipynb")
     c = command("autograde", cmd_autograde, "autograde every collected submission, with a progress bar")
     c.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at once (same grades as one at a time)")
+    c.add_argument("--no-sandbox", action="store_true",
+                   help="run students' code without the sandbox (bubblewrap), which is used by default; "
+                        "only where it cannot start: the code can then read the solutions and change the gradebook")
     command("feedback", cmd_feedback, "write nbgrader feedback HTML per student and lesson")
     c = command("grades", cmd_grades, "print the students x lessons grade table; optionally write it as CSV", lessons=False)
     c.add_argument("--csv", metavar="PATH", help="write the table as CSV for an LMS")

@@ -98,8 +98,10 @@ def write_export(course, folder):
     return folder
 
 
-def run(folder=None, jobs=1, source=None, out=print):
+def run(folder=None, jobs=1, source=None, out=print, sandbox=True):
     """Release every lesson into a fresh course folder, hand in the demo class, grade it, write feedback.
+
+    Kernels run in the grading sandbox unless `sandbox` is False.
 
     Returns (course, grade table, autograde outcomes, feedback files).
     """
@@ -116,7 +118,7 @@ def run(folder=None, jobs=1, source=None, out=print):
     export = write_export(course, root / "lms-export")
     pairs = collect.from_export(course, export)
     out(f"Collected {len(pairs)} submissions of {len(STUDENTS)} students from {export}")
-    outcomes = autograde.autograde(course, jobs=jobs)
+    outcomes = autograde.autograde(course, jobs=jobs, sandbox=sandbox)
     written, skipped = report.feedback(course)
     table = report.grade_table(course)
     out("")
@@ -128,4 +130,29 @@ def run(folder=None, jobs=1, source=None, out=print):
     out(f"Feedback ({len(written)} files): {root / 'feedback'}/<student>/<lesson>/<lesson>.html")
     for student in sorted({s for s, _, _ in written}):
         out(f"  {student}: " + ", ".join(str(p.relative_to(root)) for s, _, p in written if s == student))
+    out("")
+    for line in threat_model(sandbox):
+        out(line)
     return course, table, outcomes, written
+
+
+def threat_model(sandboxed):
+    """What these grades can be trusted for, in a few lines (with or without the sandbox)."""
+    lines = [
+        "What the grades guarantee:",
+        "  - a graded cell earns points only for what the grader, outside the student's kernel, saw the",
+        "    student's functions return on its own cases (exact types, shapes and dtypes); a cell that did",
+        "    not run, or whose evidence is missing, malformed or repeated, scores 0 and says why;",
+        "  - each submission is graded alone from a copy: broken, renamed, wrong-lesson or tampered",
+        "    notebooks are repaired or score 0 with the reason, every grade cell gets a score, the batch",
+        "    always finishes, warnings and stderr cost nothing, and output is capped in lines and bytes;",
+    ]
+    if sandboxed:
+        lines += ["  - kernels run in the sandbox: they cannot read the solutions or the lessons' sources, reach",
+                  "    the gradebook or other students' files, or outlive grading."]
+    else:
+        lines += ["  - NOT here: kernels ran WITHOUT the sandbox, so a student's code could have used the solutions",
+                  "    for its answers and read or changed the course's files, the gradebook included."]
+    lines += ["What they do not guarantee: that the student wrote the code (copying is not detected), or",
+              "anything about the cells nbgrader scores by its own rule (graded cells without `grader.points`)."]
+    return lines

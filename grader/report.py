@@ -12,7 +12,8 @@ def feedback(course, lessons=None):
     """nbgrader feedback HTML for every autograded submission; returns ([(student, lesson, html path)], [(student, lesson)] skipped).
 
     A submission that could not be autograded (a broken notebook) has no
-    feedback; it is listed as skipped.
+    feedback; it is listed as skipped, and so is one whose feedback nbgrader
+    could not write.
     """
     graded = _graded(course, lessons)
     api = course.api()
@@ -21,7 +22,11 @@ def feedback(course, lessons=None):
         if not any((course.root / "autograded" / student / lesson).glob("*.ipynb")):
             skipped.append((student, lesson))
             continue
-        check(api.generate_feedback(lesson, student, force=True), f"feedback for {student}/{lesson}")
+        try:
+            check(api.generate_feedback(lesson, student, force=True), f"feedback for {student}/{lesson}")
+        except CourseError:  # one unreadable graded notebook never stops the others' feedback
+            skipped.append((student, lesson))
+            continue
         written += [(student, lesson, p) for p in sorted((course.root / "feedback" / student / lesson).glob("*.html"))]
     return written, skipped
 
@@ -39,10 +44,11 @@ def _graded(course, lessons):
 
 
 class Table:
-    """Scores per student and lesson (None: no submission), and each lesson's maximum."""
+    """Scores per student and lesson (None: no submission), each lesson's maximum, and why points were not judged."""
 
-    def __init__(self, lessons, maxima, rows):
+    def __init__(self, lessons, maxima, rows, reasons=None):
         self.lessons, self.maxima, self.rows = lessons, maxima, rows
+        self.reasons = reasons or {}  # {(student, lesson): [lines]}, see `reasons`
 
     def total(self, student):
         return sum(v for v in self.rows[student].values() if v is not None)
@@ -59,6 +65,10 @@ class Table:
             out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
             if k == 0:
                 out.append("  ".join("-" * w for w in widths))
+        if self.reasons:
+            out += ["", "Scored 0 without a judgement of the answers:"]
+            for (student, lesson), lines in sorted(self.reasons.items()):
+                out += [f"  {student}/{lesson}: {line}" for line in lines]
         return "\n".join(out)
 
     def csv(self):
@@ -95,7 +105,28 @@ def grade_table(course):
                     rows[student][lesson] = gb.find_submission(lesson, student).score
                 except MissingEntry:
                     rows[student][lesson] = None
-    return Table(lessons, maxima, rows)
+    return Table(lessons, maxima, rows, reasons(course))
+
+
+def reasons(course):
+    """{(student, lesson): [lines]}: why a submission was not graded or a graded cell scored 0 unjudged.
+
+    Read from the autograder's comments in the gradebook (nbgrader's own
+    "No response." is left out).
+    """
+    from nbgrader.api import Gradebook
+
+    out = {}
+    if not course.gradebook.exists():
+        return out
+    with Gradebook(f"sqlite:///{course.gradebook}", course.course_id) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                lines = [line for nb in submission.notebooks for c in nb.comments
+                         for line in (c.auto_comment or "").splitlines() if line and line != "No response."]
+                if lines:
+                    out[(submission.student.id, assignment.name)] = list(dict.fromkeys(lines))
+    return out
 
 
 def write_csv(table, path):

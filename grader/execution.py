@@ -1,0 +1,80 @@
+"""nbgrader's Execute step for grading: an evidence kernel, and a run that survives what the notebook does.
+
+The kernel starts with ``evidence.ENV`` set, so ``grader.points`` hands back
+evidence instead of judging, and with its output going to a log file instead
+of the grader's own stdout and stderr (a child it leaves behind cannot hold
+them open). A kernel that dies (``os._exit``, a crash, memory), a cell that
+runs past the timeout and cannot be interrupted, or a notebook that runs past
+its time budget ends the run there: the cells run so far keep their outputs,
+``resources["actspace"]["stopped"]`` says at which cell and why, and the
+cells after it do not run.
+"""
+import os
+import time
+
+from nbclient.util import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader.preprocessors import Execute
+from traitlets import Integer, Unicode
+
+from grader import evidence
+
+
+class _Stopped(Exception):
+    def __init__(self, index, reason):
+        super().__init__(reason)
+        self.index, self.reason = index, reason
+
+
+def stopped(resources):
+    """{"index": cell index, "reason": text} where the last run stopped early, or None."""
+    return resources.get("actspace", {}).get("stopped")
+
+
+class GradingExecute(Execute):
+    """Execute for the autograder: evidence kernel, output to a log, early stops recorded instead of raised."""
+
+    notebook_timeout = Integer(900, help="seconds the whole notebook may run; later cells do not run").tag(config=True)
+    kernel_log = Unicode("", help="file that receives the kernel's own stdout and stderr (default: discarded)"
+                         ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        state = resources.setdefault("actspace", {})
+        state["stopped"] = None
+        self._deadline = time.monotonic() + self.notebook_timeout
+        with open(self.kernel_log or os.devnull, "ab") as log:
+            self._kernel_output = log
+            try:
+                return super().preprocess(nb, resources, km)
+            except _Stopped as stop:
+                state["stopped"] = {"index": stop.index, "reason": stop.reason}
+                return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        runs = cell.cell_type == "code" and cell.source.strip()
+        if runs and time.monotonic() > self._deadline:
+            self.shutdown_kernel = "immediate"
+            raise _Stopped(index, f"the notebook had run for its whole time budget ({self.notebook_timeout} s)")
+        start = time.monotonic()
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            raise _Stopped(index, "the kernel died (os._exit, exit(), a crash, or out of memory)") from None
+        except CellTimeoutError:
+            limit = self._get_timeout(cell)
+            if limit is None or time.monotonic() - start < limit:
+                return cell, self.resources  # output came faster than it could be read: the rest is dropped
+            self.shutdown_kernel = "immediate"
+            raise _Stopped(index, f"the cell ran longer than {limit} s and did not stop when interrupted, "
+                                  "so the kernel was stopped") from None
+
+    async def async_start_new_kernel(self, **kwargs):
+        env = dict(kwargs.pop("env", None) or os.environ)
+        env[evidence.ENV] = evidence.EVIDENCE
+        kwargs["env"] = env
+        kwargs.setdefault("stdout", self._kernel_output)
+        kwargs.setdefault("stderr", self._kernel_output)
+        await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
