@@ -9,7 +9,6 @@ reference implementation.
 import contextlib
 import ctypes
 import copy
-import importlib.util
 import io
 import os
 import signal
@@ -24,6 +23,7 @@ from typing import Any, Optional
 import numpy as np
 
 from grader import tolerances as tol
+from grader.sandbox_plan import package_dir
 
 _SCALARS = (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
             np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64)
@@ -81,14 +81,9 @@ def sanitize(value, depth=0):
 
 
 def _reference_dir(package="solutions"):
-    """Where a package lives, found without importing it (None if not installed)."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return os.path.realpath(list(spec.submodule_search_locations)[0]) + os.sep
+    """Where a package lives, with a trailing separator, found without importing it (None if absent)."""
+    folder = package_dir(package)
+    return folder + os.sep if folder else None
 
 
 def _names_reference(code, seen=None):
