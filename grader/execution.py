@@ -1,9 +1,11 @@
 """nbgrader's Execute step for grading: an evidence kernel, and a run that survives what the notebook does.
 
 The kernel starts with ``evidence.ENV`` set, so ``grader.points`` hands back
-evidence instead of judging, and with its output going to a log file instead
-of the grader's own stdout and stderr (a child it leaves behind cannot hold
-them open). A kernel that dies (``os._exit``, a crash, memory), a cell that
+evidence instead of judging, with matplotlib's ``grader.nodraw`` backend
+(figures are built but never drawn: drawing was most of a lesson's time) and
+one BLAS thread, and with its output going to a log file instead of the
+grader's own stdout and stderr (a child it leaves behind cannot hold them
+open). A kernel that dies (``os._exit``, a crash, memory), a cell that
 runs past the timeout and cannot be interrupted, or a notebook that runs past
 its time budget ends the run there: the cells run so far keep their outputs,
 ``resources["actspace"]["stopped"]`` says at which cell and why, and the
@@ -17,7 +19,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
-from grader import evidence
+from grader import evidence, nodraw
 
 
 class _Stopped(Exception):
@@ -72,6 +74,9 @@ class GradingExecute(Execute):
     async def async_start_new_kernel(self, **kwargs):
         env = dict(kwargs.pop("env", None) or os.environ)
         env[evidence.ENV] = evidence.EVIDENCE
+        env["MPLBACKEND"] = nodraw.NAME  # figures are built, never drawn: most of a lesson's time saved
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, "1")  # parallel jobs share the cores; results never depend on a thread count
         kwargs["env"] = env
         kwargs.setdefault("stdout", self._kernel_output)
         kwargs.setdefault("stderr", self._kernel_output)

@@ -94,6 +94,15 @@ def test_demo_gives_every_student_the_expected_score(demo_run):
     assert len(got) == len(LESSONS) * len(demo.STUDENTS)
 
 
+def test_grading_kernels_build_the_figures_without_drawing_them(demo_run):
+    folder, _ = demo_run
+    for lesson in LESSONS:
+        nb = nbformat.read(folder / "autograded" / "ada" / lesson / f"{lesson}.ipynb", as_version=4)
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.output_type == "error"], lesson  # every figure cell ran
+        assert not [o for o in outputs if "image/png" in o.get("data", {})], lesson  # and drew nothing
+
+
 def test_demo_prints_the_table_and_where_the_feedback_is(demo_run):
     folder, result = demo_run
     for student in demo.STUDENTS:

@@ -1,0 +1,42 @@
+"""The matplotlib backend of grading kernels: figures are built, so the learner's code runs, but never drawn.
+
+Drawing is most of a lesson's run time, and nobody looks at a grading
+kernel's figures (feedback shows the graded cells; the learner has the
+figures in their own notebook). ``plt.show()``, ``fig.show()`` and the end of
+every cell close the open figures without drawing them; ``fig.savefig`` still
+draws, for code that wants the pixels. Chosen with
+``MPLBACKEND=module://grader.nodraw`` (``grader.execution`` sets it).
+"""
+from matplotlib._pylab_helpers import Gcf
+from matplotlib.backend_bases import FigureManagerBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+NAME = "module://grader.nodraw"
+
+
+class FigureManager(FigureManagerBase):
+    def show(self):
+        """Nothing to show: the figure is closed with the others at the end of the cell."""
+
+
+class FigureCanvas(FigureCanvasAgg):
+    manager_class = FigureManager
+
+
+def show(*args, **kwargs):
+    """plt.show(): close every open figure, undrawn."""
+    Gcf.destroy_all()
+
+
+def _close_after_each_cell():
+    """In IPython, close the figures a cell leaves open when it ends (the inline backend's job, minus drawing)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and show not in shell.events.callbacks["post_execute"]:
+        shell.events.register("post_execute", show)
+
+
+_close_after_each_cell()
