@@ -1,6 +1,6 @@
 """How fast the course grades a class, next to the cost of just running its notebooks.
 
-    python benchmarks/grading.py                 # everything: 50 students, 3 runs (about 30 min)
+    python benchmarks/grading.py                 # everything: 50 students, 3 runs (about 35 min)
     python benchmarks/grading.py --students 10 --runs 1 --only 1,3,4
 
 Builds a course from the installed lessons in a temporary folder, hands in
