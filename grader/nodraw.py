@@ -15,6 +15,10 @@ NAME = "module://grader.nodraw"
 
 
 class FigureManager(FigureManagerBase):
+    def __init__(self, canvas, num):
+        super().__init__(canvas, num)
+        _close_after_each_cell()
+
     def show(self):
         """Nothing to show: the figure is closed with the others at the end of the cell."""
 
@@ -29,7 +33,11 @@ def show(*args, **kwargs):
 
 
 def _close_after_each_cell():
-    """In IPython, close the figures a cell leaves open when it ends (the inline backend's job, minus drawing)."""
+    """In IPython, close the figures a cell leaves open when it ends (the inline backend's job, minus drawing).
+
+    Done when this backend makes its first figure, not on import: importing
+    this module (to read NAME) changes nothing.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
@@ -37,6 +45,3 @@ def _close_after_each_cell():
     shell = get_ipython()
     if shell is not None and show not in shell.events.callbacks["post_execute"]:
         shell.events.register("post_execute", show)
-
-
-_close_after_each_cell()

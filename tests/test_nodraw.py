@@ -78,3 +78,13 @@ print(json.dumps([sorted(bundle), seen]))
     kinds, seen = got
     assert "image/png" not in kinds and "application/vnd.jupyter.widget-view+json" in kinds
     assert seen == [0.5, 0.5]  # once by the widget, once for the still figure, which is built but not drawn
+
+
+def test_importing_it_changes_nothing_in_an_ipython_session():
+    got = run("""import json
+callbacks = get_ipython().events.callbacks["post_execute"]
+before = list(callbacks)
+import grader.nodraw
+print(json.dumps(list(callbacks) == before))
+""", ipython=True)
+    assert got is True
