@@ -14,7 +14,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-NO_DRAWING = "module://grader.nodraw"  # the grading kernels' backend
+from grader.nodraw import NAME as NO_DRAWING  # the grading kernels' backend (importing it changes nothing)
 
 
 def _still_png(draw, values, figsize):
