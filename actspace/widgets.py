@@ -4,7 +4,7 @@
 slider per keyword. The output carries two renderings: the live widget (which
 JupyterLab shows) and a PNG of the figure at the default values (which
 nbconvert, nbgrader feedback and any viewer without widgets show). Under the
-grading kernels' backend, which never draws (``grader.nodraw``), the figure
+grading kernels' backend, which never draws (``grader.checking.nodraw``), the figure
 is built but no PNG is made.
 """
 import base64
@@ -14,7 +14,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from grader.nodraw import NAME as NO_DRAWING  # the grading kernels' backend (importing it changes nothing)
+from grader.checking.nodraw import NAME as NO_DRAWING  # the grading kernels' backend (importing it changes nothing)
 
 
 def _still_png(draw, values, figsize):

@@ -44,7 +44,7 @@ TARGETS = {"ratio": 1.5, "speedup": 1.7, "lesson_s": 20.0, "grade_ms": 100.0}
 
 def class_notebooks(course, lesson):
     """{kind: notebook text} for one lesson: the released version with 0, half, or all answers written."""
-    from grader import demo
+    from grader.course import demo
 
     given = demo.notebooks(course, lesson)  # ada: full, ben: blank, cy: misconception
     released = nbformat.reads(given["ben"], as_version=4)
@@ -59,8 +59,8 @@ def class_notebooks(course, lesson):
 
 def make_course(root, students, lessons=None):
     """A released course in `root` with `students` (names) handing in every lesson; returns the Course."""
-    from grader import collect
-    from grader.course import Course, generate
+    from grader.course import collect
+    from grader.course.course import Course, generate
 
     root = pathlib.Path(root)
     root.mkdir(parents=True)
@@ -206,7 +206,7 @@ def ratio(tmp, runs, sandbox):
     drawn: the ratio's baseline) and with the grading kernels' backend, which
     draws nothing (so the autograder's own overhead shows too).
     """
-    from grader import nodraw
+    from grader.checking import nodraw
 
     course = make_course(tmp / "ratio", [f"r{k}" for k in range(len(KINDS))])
     lessons = course.released()
@@ -240,7 +240,7 @@ def scaling(tmp, students, jobs, sandbox):
     results = {}
     for n in (1, jobs):
         course = make_course(tmp / f"class-jobs{n}", names)
-        from grader.progress import Progress
+        from grader.cli.progress import Progress
 
         bar = Progress(students * len(course.released()), stream=sys.stderr)
         with Memory() as memory:
@@ -259,7 +259,7 @@ def scaling(tmp, students, jobs, sandbox):
 
 def lessons(tmp, runs):
     """Measure 3: each source notebook executed top to bottom (the learner's kernel, figures drawn)."""
-    from grader.course import INSTALLED_LESSONS, lessons_in
+    from grader.course.course import INSTALLED_LESSONS, lessons_in
 
     rows = []
     for lesson in lessons_in(INSTALLED_LESSONS):
@@ -349,7 +349,7 @@ def main(argv=None):
     only = {int(x) for x in a.only.split(",")}
     sandbox = not a.no_sandbox
 
-    from grader.course import use_own_tools
+    from grader.course.course import use_own_tools
 
     use_own_tools()  # nbgrader runs alembic by name
     tmp = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="actspace-bench-")).resolve()

@@ -14,8 +14,8 @@ import zlib
 import numpy as np
 
 from grader import exercises as _exercises  # noqa: F401  (fills the registry)
-from grader.runner import run_cases
-from grader.spec import REGISTRY
+from grader.checking.runner import run_cases
+from grader.exercises.spec import REGISTRY
 
 NAMES = tuple(REGISTRY)
 
@@ -44,7 +44,7 @@ def cases(name):
 
 def grade(name, fn):
     """Check `fn` against the reference: a Result with `score` in [0, 1] and `feedback`."""
-    from grader.judge import judge
+    from grader.reference.judge import judge
 
     ex = exercise(name)
     cs = cases(name)
@@ -58,7 +58,7 @@ def points(name, fn, out_of):
     evidence (what `fn` returned on the cases) and returns 0; the grading
     process judges that evidence and replaces this cell's outputs with the score.
     """
-    from grader import evidence
+    from grader.checking import evidence
 
     if evidence.grading():
         evidence.emit(name, fn)

@@ -15,8 +15,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 import grader
-from grader import autograde, cli, demo
-from grader.course import INSTALLED_LESSONS, Course, lessons_in
+from grader import autograde, cli
+from grader.course import demo
+from grader.course.course import INSTALLED_LESSONS, Course, lessons_in
 
 LESSONS = lessons_in(INSTALLED_LESSONS)
 FIRST = LESSONS[0]

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from grader.collect import collectors, identify
+from grader.course.collect import collectors, identify
 
 LESSONS = ["01_change_of_basis", "02_relu_orthants"]
 PLUGINS = collectors(LESSONS)

@@ -12,12 +12,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nbgrader import utils
 
 import grader
-from grader import evidence, intake, verdicts
-from grader.course import INSTALLED_LESSONS
-from grader.execution import GradingExecute
-from grader.judge import judge
-from grader.outputcap import LimitOutputBytes
-from grader.runner import run_cases
+from grader.checking import evidence
+from grader.autograde import intake, verdicts
+from grader.course.course import INSTALLED_LESSONS
+from grader.autograde.execution import GradingExecute
+from grader.reference.judge import judge
+from grader.autograde.outputcap import LimitOutputBytes
+from grader.checking.runner import run_cases
 
 L1, L2 = "01_change_of_basis", "02_relu_orthants"
 
@@ -124,7 +125,7 @@ def test_points_shows_evidence_and_judges_nothing_in_a_grading_kernel(monkeypatc
     shown = []
     monkeypatch.setenv(evidence.ENV, evidence.EVIDENCE)
     monkeypatch.setattr("IPython.display.display", lambda data, raw=False: shown.append(data))
-    monkeypatch.setattr("grader.judge.judge", lambda *a: pytest.fail("judged inside the kernel"))
+    monkeypatch.setattr("grader.reference.judge.judge", lambda *a: pytest.fail("judged inside the kernel"))
     assert grader.points("relu", reference_copy.relu, 2) == 0.0
     assert len(shown) == 1 and set(shown[0]) == {evidence.MIMETYPE, "text/plain"}
     run = evidence.decode(json.loads(json.dumps(shown[0][evidence.MIMETYPE])), "relu", grader.cases("relu"))
@@ -232,7 +233,7 @@ def test_outputs_are_capped_in_bytes_as_well_as_lines():
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
-    from grader.course import build_student_lessons
+    from grader.course.course import build_student_lessons
     return build_student_lessons(tmp_path_factory.mktemp("released"), [L1, L2])
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import grader
 import solutions
-from grader import runner
+from grader.checking import runner
 
 CURRICULUM = Path(__file__).resolve().parents[2] / "shared" / "curriculum.md"
 
@@ -119,7 +119,7 @@ def test_a_hanging_function_is_stopped():
             pass
     start = time.perf_counter()
     result = grader.grade("relu", relu)
-    assert time.perf_counter() - start < 3 * grader.tolerances.CALL_TIMEOUT
+    assert time.perf_counter() - start < 3 * grader.checking.tolerances.CALL_TIMEOUT
     assert result.score == 0.0
     assert "did not return" in result.feedback
 
@@ -266,7 +266,7 @@ def test_feedback_never_quotes_reference_values_of_hidden_cases(reference_copy):
             continue
         expected = reference_copy.to_basis(*case.args)
         run = runner.run_cases(wrong, [case])
-        from grader.judge import judge
+        from grader.reference.judge import judge
         text = judge(grader.exercise("to_basis"), [case], run).feedback
         for v in np.ravel(expected):
             assert f"{v:.4f}" not in text
@@ -274,7 +274,7 @@ def test_feedback_never_quotes_reference_values_of_hidden_cases(reference_copy):
 
 def test_the_student_side_never_imports_the_reference():
     code = ("import sys, numpy as np, grader\n"
-            "from grader.runner import run_cases\n"
+            "from grader.checking.runner import run_cases\n"
             "for n in grader.NAMES: run_cases(lambda *a, **k: 0.0, grader.cases(n))\n"
             "assert not [m for m in sys.modules if m.split('.')[0] == 'solutions'], 'solutions was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -53,7 +53,7 @@ def result_of(cell):
 
 @pytest.fixture(scope="session")
 def student_lessons(tmp_path_factory):
-    from grader.course import build_student_lessons
+    from grader.course.course import build_student_lessons
     return build_student_lessons(tmp_path_factory.mktemp("student"))
 
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from grader import nodraw
+from grader.checking import nodraw
 
 COUNT_DRAWS = """
 import io, json
@@ -84,7 +84,7 @@ def test_importing_it_changes_nothing_in_an_ipython_session():
     got = run("""import json
 callbacks = get_ipython().events.callbacks["post_execute"]
 before = list(callbacks)
-import grader.nodraw
+import grader.checking.nodraw
 print(json.dumps(list(callbacks) == before))
 """, ipython=True)
     assert got is True

@@ -21,8 +21,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute
 
-from grader import sandbox, sandbox_plan
-from grader.course import INSTALLED_LESSONS, lessons_in
+from grader import sandbox
+from grader.sandbox import plan as sandbox_plan
+from grader.course.course import INSTALLED_LESSONS, lessons_in
 
 REPO = pathlib.Path(sandbox.HERE).parent
 SOLUTIONS = pathlib.Path(sandbox_plan.package_dir("solutions"))
@@ -205,7 +206,7 @@ print(json.dumps(out))
 def test_a_correct_notebook_runs_and_draws(course):
     nb_cells = ["import numpy as np\nimport matplotlib.pyplot as plt\nx = np.linspace(0, 1, 50)",
                 "fig, ax = plt.subplots()\nax.plot(x, x ** 2)\nplt.show()",
-                "import grader\nfrom grader.runner import run_cases\ncases = grader.cases(grader.NAMES[0])\n"
+                "import grader\nfrom grader.checking.runner import run_cases\ncases = grader.cases(grader.NAMES[0])\n"
                 "run = run_cases(lambda *a, **k: np.zeros(2), cases)\n"
                 "print(len(run.outcomes) == len(cases), {o.status for o in run.outcomes}, run.called_reference)"]
     texts, error, nb = execute(course, nb_cells)
@@ -308,7 +309,7 @@ def test_cpu_time_is_capped(course):
 
 
 def test_the_kernel_gets_only_allowed_environment_variables():
-    from grader.sandbox_launch import kernel_env
+    from grader.sandbox.launch import kernel_env
 
     rules = {"names": list(sandbox.ENV_NAMES), "prefixes": list(sandbox.ENV_PREFIXES), "set": sandbox.ENV_SET}
     env = kernel_env({"PATH": "/bin", "AWS_SECRET_ACCESS_KEY": "x", "ACTSPACE_AUTOGRADE": "evidence",

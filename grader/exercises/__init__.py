@@ -1,4 +1,4 @@
-"""The exercises of every lesson; importing this package fills ``grader.spec.REGISTRY``
+"""The exercises of every lesson; importing this package fills ``grader.exercises.spec.REGISTRY``
 in curriculum order."""
 from grader.exercises import (  # noqa: F401
     l01_change_of_basis, l02_relu_orthants, l03_skip_connections,

@@ -1,9 +1,9 @@
 """Lesson 1 exercises: coordinates, change of basis, composition, null spaces."""
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "01_change_of_basis"
 

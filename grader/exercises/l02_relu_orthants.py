@@ -1,9 +1,9 @@
 """Lesson 2 exercises: ReLU keeps the first orthant of the current basis."""
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "02_relu_orthants"
 

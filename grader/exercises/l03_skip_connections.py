@@ -1,9 +1,9 @@
 """Lesson 3 exercises: a skip connection adds the first orthants of several bases."""
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "03_skip_connections"
 

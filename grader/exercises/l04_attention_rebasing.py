@@ -6,9 +6,9 @@ builds the misconceptions here and in lesson 5; it is not the reference.
 """
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "04_attention_rebasing"
 

@@ -1,10 +1,10 @@
 """Lesson 5 exercises: the centring projection, LayerNorm, the pre-LN transformer block."""
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
 from grader.exercises.l04_attention_rebasing import heads_sum
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "05_transformer_layer"
 

@@ -1,9 +1,9 @@
 """Lesson 6 exercises: activations layer by layer, PCA, participation ratio, linear probes."""
 import numpy as np
 
-from grader import compare as cmp
+from grader.checking import compare as cmp
 from grader.exercises import make
-from grader.spec import Case, Misconception, exercise
+from grader.exercises.spec import Case, Misconception, exercise
 
 L = "06_untangling"
 

@@ -19,7 +19,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 import grader
-from grader import demo
+from grader.course import demo
 
 L1, L2 = "01_change_of_basis", "02_relu_orthants"
 LESSONS = (L1, L2)
@@ -146,7 +146,7 @@ for _c in json.loads(_src.read_text())["cells"]:
 '''
 
 POINTS_FROM_REFERENCE = '''import grader
-from grader import evidence, runner
+from grader.checking import evidence, runner
 from IPython.display import display
 
 def _points(name, fn, out_of):
@@ -160,7 +160,7 @@ grader.points = _points
 '''
 
 FORGED_VALUES = '''import grader
-from grader import evidence, runner
+from grader.checking import evidence, runner
 from IPython.display import display
 
 def _points(name, fn, out_of):
@@ -173,7 +173,7 @@ grader.points = _points
 '''
 
 MALFORMED_EVIDENCE = '''import grader
-from grader import evidence
+from grader.checking import evidence
 from IPython.display import display
 _real_emit = evidence.emit
 
@@ -201,10 +201,10 @@ _real_points = grader.points
 grader.points = lambda name, fn, out_of: _real_points("relu", relu, out_of)
 '''
 
-PATCHED_JUDGE = '''import grader, grader.judge
+PATCHED_JUDGE = '''import grader, grader.reference.judge
 def _judge(exercise, cases, run):
-    return grader.judge.Result(exercise.name, 1.0, f"{exercise.name}: all checks passed.", len(cases), len(cases))
-grader.judge.judge = _judge
+    return grader.reference.judge.Result(exercise.name, 1.0, f"{exercise.name}: all checks passed.", len(cases), len(cases))
+grader.reference.judge.judge = _judge
 '''
 
 NOOP_NUMPY = '''np.testing.assert_allclose = lambda *a, **k: None
@@ -604,7 +604,7 @@ def build(course):
 
 def course_with_corpus(root, cell_timeout):
     """A new course at `root` with LESSONS released and every case handed in under submitted/; returns (course, Lessons)."""
-    from grader.course import Course, generate
+    from grader.course.course import Course, generate
 
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(f"c = get_config()\nc.Execute.timeout = {cell_timeout}\n")

@@ -24,8 +24,8 @@ from nbgrader.api import Gradebook
 
 from adversarial_cases import CASES, course_with_corpus
 from grader import autograde
-from grader.course import Course
-from grader.progress import Progress
+from grader.course.course import Course
+from grader.cli.progress import Progress
 
 CELL_TIMEOUT = 20
 

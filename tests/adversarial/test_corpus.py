@@ -14,9 +14,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from adversarial_cases import CASES, course_with_corpus
-from grader import autograde, report
-from grader.course import Course
-from grader.progress import Progress
+from grader import autograde
+from grader.course import report
+from grader.course.course import Course
+from grader.cli.progress import Progress
 
 CELL_TIMEOUT = 20  # seconds per cell in this course (the lessons' cells take a few)
 MAX_NOTEBOOK_BYTES = 2 * 2 ** 20  # a graded notebook, outputs included, after the output caps

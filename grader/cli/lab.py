@@ -5,7 +5,7 @@ import pathlib
 import shutil
 import tempfile
 
-from grader.course import INSTALLED_LESSONS, CourseError, build_student_lessons, lessons_in, use_own_tools
+from grader.course.course import INSTALLED_LESSONS, CourseError, build_student_lessons, lessons_in, use_own_tools
 
 # nbgrader's parts a learner uses (assignment list, validate) on; the instructor's off
 SERVER_EXTENSIONS = {

@@ -3,7 +3,7 @@
 Inside the sandbox the filesystem is read-only; the course root (gradebook,
 source, other students' files), the repository checkout, the ``solutions``
 package, the lessons' sources, home folders and ``/tmp`` are hidden (see
-``sandbox_plan``); the kernel works in a private copy of its notebook's
+``plan.py``); the kernel works in a private copy of its notebook's
 folder and has a private ``/tmp``. There is no network: the kernel talks to
 the grader over unix sockets in a runtime folder bound into the sandbox. The
 kernel has its own PID namespace, so whatever it leaves behind dies with it,
@@ -33,12 +33,12 @@ import tempfile
 
 from traitlets.config import Config
 
-from grader import sandbox_plan
+from grader.sandbox import plan as sandbox_plan
 
 KERNEL_NAME = "actspace-sandbox"
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAUNCHER = os.path.join(HERE, "sandbox_launch.py")
-INNER = os.path.join(HERE, "sandbox_kernel.py")
+LAUNCHER = os.path.join(HERE, "launch.py")
+INNER = os.path.join(HERE, "kernel.py")
 _PROBE_SECONDS = 60
 
 # The kernel's environment: these variables of the grader's, and the fixed ones below.
@@ -83,7 +83,7 @@ class Limits:
         return cls(**section)
 
     def rlimits(self):
-        """The limits sandbox_kernel.py sets, by its names."""
+        """The limits kernel.py sets, by its names."""
         return {"memory": self.memory, "processes": self.processes, "cpu_seconds": self.cpu_seconds,
                 "file_size": self.file_size, "open_files": self.open_files, "core_size": 0}
 
@@ -151,7 +151,7 @@ def _font_cache():
 
 
 def policy(private, workdirs, course_root=None, sources=(), limits=None):
-    """What sandbox_launch.py needs to start one job's kernels (a JSON-able dict).
+    """What launch.py needs to start one job's kernels (a JSON-able dict).
 
     `private` is this job's own folder for the runtime files and scratch
     copies; kernels may start only in a folder inside one of `workdirs`.

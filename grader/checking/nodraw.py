@@ -5,13 +5,13 @@ kernel's figures (feedback shows the graded cells; the learner has the
 figures in their own notebook). ``plt.show()``, ``fig.show()`` and the end of
 every cell close the open figures without drawing them; ``fig.savefig`` still
 draws, for code that wants the pixels. Chosen with
-``MPLBACKEND=module://grader.nodraw`` (``grader.execution`` sets it).
+``MPLBACKEND=module://grader.checking.nodraw`` (``grader.autograde.execution`` sets it).
 """
 from matplotlib._pylab_helpers import Gcf
 from matplotlib.backend_bases import FigureManagerBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-NAME = "module://grader.nodraw"
+NAME = "module://grader.checking.nodraw"
 
 
 class FigureManager(FigureManagerBase):

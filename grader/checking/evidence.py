@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from grader.runner import Outcome, Run
+from grader.checking.runner import Outcome, Run
 
 MIMETYPE = "application/vnd.actspace.evidence+json"
 ENV = "ACTSPACE_AUTOGRADE"  # the autograder's kernels run with ENV=EVIDENCE

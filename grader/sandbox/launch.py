@@ -1,6 +1,6 @@
 """Start a grading kernel inside bubblewrap: the sandbox kernelspec's argv runs this file.
 
-``python -I -S sandbox_launch.py POLICY CONNECTION_FILE [KERNEL_ARGS...]``,
+``python -I -S launch.py POLICY CONNECTION_FILE [KERNEL_ARGS...]``,
 started by jupyter_client in the folder the notebook executes in (standard
 library only, so it starts fast). It empties the runtime folder but for the
 connection file, copies the notebook's folder to a scratch folder (the
@@ -9,7 +9,7 @@ allowed environment variables. Run by root, it picks the sandbox's
 user (one per live launcher) and hands it the scratch and runtime folders;
 bwrap then runs as root and the kernel drops to that user. Then it replaces
 itself with ``timeout`` (the wall-time cap) running ``bwrap`` running
-``sandbox_kernel.py`` (user and limits) running ipykernel.
+``kernel.py`` (user and limits) running ipykernel.
 
 ``--probe`` instead of CONNECTION_FILE runs the same sandbox around a check
 that only sets the user and the limits (see ``grader.sandbox.available``).

@@ -1,7 +1,7 @@
 """nbgrader's Execute step for grading: an evidence kernel, and a run that survives what the notebook does.
 
 The kernel starts with ``evidence.ENV`` set, so ``grader.points`` hands back
-evidence instead of judging, with matplotlib's ``grader.nodraw`` backend
+evidence instead of judging, with matplotlib's ``grader.checking.nodraw`` backend
 (figures are built but never drawn: drawing was most of a lesson's time) and
 one BLAS thread, and with its output going to a log file instead of the
 grader's own stdout and stderr (a child it leaves behind cannot hold them
@@ -19,7 +19,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
-from grader import evidence, nodraw
+from grader.checking import evidence, nodraw
 
 
 class _Stopped(Exception):

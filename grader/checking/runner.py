@@ -22,8 +22,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from grader import tolerances as tol
-from grader.sandbox_plan import package_dir
+from grader.checking import tolerances as tol
+from grader.checking.packages import package_dir
 
 _SCALARS = (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
             np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64)
@@ -121,7 +121,7 @@ def static_reference_check(fn):
     return None
 
 
-class _Capped(io.TextIOBase):
+class Capped(io.TextIOBase):
     """A text sink that keeps only the first `limit` characters."""
 
     def __init__(self, limit):
@@ -139,7 +139,7 @@ class _Capped(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def _quiet(sink):
+def quiet(sink):
     """No warnings, no NumPy floating-point messages, printing goes to `sink`."""
     with warnings.catch_warnings(), np.errstate(all="ignore"), \
             contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
@@ -242,7 +242,7 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
         return run
     ref_dir, helper_dir = _reference_dir(), _reference_dir("actspace")
     allowed = [os.sep + m.split(".", 1)[1].replace(".", os.sep) + ".py" for m in may_call]
-    sink = _Capped(tol.PRINT_LIMIT)
+    sink = Capped(tol.PRINT_LIMIT)
     stopped = None
     for case in cases:
         if stopped:
@@ -253,7 +253,7 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
         start = time.perf_counter()
         old_profile = sys.getprofile()
         try:
-            with _quiet(sink):
+            with quiet(sink):
                 if ref_dir or helper_dir:
                     sys.setprofile(_watch(ref_dir, helper_dir, allowed, flag))
                 try:

@@ -5,7 +5,7 @@ import os
 import pathlib
 import tempfile
 
-from grader.course import CourseError, check
+from grader.course.course import CourseError, check
 
 
 def feedback(course, lessons=None):

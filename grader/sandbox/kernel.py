@@ -1,7 +1,7 @@
 """Inside the sandbox: become the sandbox's user, cap this process and its children, then run ipykernel.
 
-``python sandbox_kernel.py LIMITS_JSON -f CONNECTION_FILE [...]``, started by
-bwrap (see ``sandbox_launch.py``). When bwrap ran as root, LIMITS_JSON names
+``python kernel.py LIMITS_JSON -f CONNECTION_FILE [...]``, started by
+bwrap (see ``launch.py``). When bwrap ran as root, LIMITS_JSON names
 the unprivileged user to become first (the only capabilities this process
 has are the ones to do that). Every limit is set with soft = hard, so the
 student's code cannot raise it again. ``--probe`` sets everything up and

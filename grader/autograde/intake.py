@@ -24,8 +24,8 @@ import pathlib
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from grader.spec import REGISTRY
-from grader.verdicts import NOTES_KEY
+from grader.exercises.spec import REGISTRY
+from grader.autograde.verdicts import NOTES_KEY
 
 MAX_BYTES = 64 * 2 ** 20  # a lesson notebook is well under 1 MB without outputs
 _SETTINGS = ("grade", "solution", "locked", "task", "points")

@@ -1,20 +1,26 @@
-"""Step 3 of grading: judge what the student's function returned against the reference.
+"""Judging a run against expected answers: the score, the named misconception and the learner's feedback.
 
-Runs on the trusted side. The reference is looked up in ``solutions`` by the
-exercise's name; each wrong answer is compared with the misconception bank to
-name the likely mistake.
+The same code serves both sides. The instructor's judge
+(``grader.reference.judge``) hands it the reference's answers and the
+misconception bank's answers computed live; the learner's check
+(``grader.checking.practice``) hands it the answers stored in a practice
+key. Nothing here knows where the answers came from.
+
+``spec`` is anything with ``name``, ``signature``, ``output`` (the kind of
+answer), ``compare``, ``same`` and ``misconceptions`` (each with ``title``,
+``explanation`` and ``hint``); ``wrong(m, i)`` is misconception ``m``'s
+answer on case ``i`` (it may raise: then that misconception is not named).
 """
-import importlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader import compare as cmp
-from grader.runner import BadReturn, Run, _quiet, _Capped
-from grader.spec import Exercise
+from grader.checking import compare as cmp
+from grader.checking.runner import BadReturn, Run, quiet, Capped
 
-_KIND_WORDS = {"array": "an array", "int": "a whole number", "float": "a number",
-               "pair": "a pair (basis, coeffs)", "list": "a list of arrays"}
+KIND_WORDS = {"array": "an array", "int": "a whole number", "float": "a number",
+              "pair": "a pair (basis, coeffs)", "list": "a list of arrays"}
+HINT_TITLES = {1: "Hint 1 — a nudge", 2: "Hint 2 — the method", 3: "Hint 3 — a sketch"}
 
 
 @dataclass
@@ -34,15 +40,10 @@ class Result:
     passed: int = 0
     total: int = 0
     cases: list = field(default_factory=list)
-    misconceptions: list = field(default_factory=list)
+    misconceptions: list = field(default_factory=list)  # titles of the named misconceptions
 
     def __repr__(self):
         return f"Result({self.name!r}, score={self.score:.3f}, passed={self.passed}/{self.total})"
-
-
-def reference(name):
-    """The reference implementation of exercise `name`."""
-    return getattr(importlib.import_module("solutions"), name)
 
 
 def coerce(value, kind):
@@ -59,26 +60,21 @@ def coerce(value, kind):
             value = value.reshape(())
         return value
     if not isinstance(value, list):
-        raise BadReturn(f"one array of shape {value.shape}; expected {_KIND_WORDS[kind]}")
+        raise BadReturn(f"one array of shape {value.shape}; expected {KIND_WORDS[kind]}")
     if kind == "pair" and len(value) != 2:
-        raise BadReturn(f"{len(value)} items; expected {_KIND_WORDS[kind]}")
+        raise BadReturn(f"{len(value)} items; expected {KIND_WORDS[kind]}")
     return [coerce(v, "array") for v in value]
 
 
-def expected_outputs(exercise, cases):
-    """The reference's answer on every case."""
-    fn = reference(exercise.name)
-    with _quiet(_Capped(0)):
-        return [_as_kind(fn(*c.args, **c.kwargs), exercise.output) for c in cases]
-
-
-def _as_kind(value, kind):
+def as_kind(value, kind):
+    """A trusted answer (the reference's or a misconception's) as plain arrays of the exercise's kind."""
     if kind == "pair" or kind == "list":
         return [np.asarray(v) for v in value]
     return np.asarray(value)
 
 
-def _describe_args(exercise, case):
+def describe_args(spec, case):
+    """`name(B: array (2, 2), x: array (2,))`: the call, with shapes instead of values."""
     def shape(a):
         if isinstance(a, np.ndarray):
             return f"array {a.shape}" if a.ndim else f"{a.item():g}"
@@ -86,52 +82,52 @@ def _describe_args(exercise, case):
             return "[" + ", ".join(shape(x) for x in a) + "]"
         return repr(a)
 
-    params = [p.strip().split("=")[0] for p in exercise.signature.split(",")]
+    params = [p.strip().split("=")[0] for p in spec.signature.split(",")]
     parts = [f"{p}: {shape(a)}" for p, a in zip(params, case.args)]
     parts += [f"{k}={v!r}" for k, v in case.kwargs.items()]
-    return f"{exercise.name}({', '.join(parts)})"
+    return f"{spec.name}({', '.join(parts)})"
 
 
-def _show(value, indent="      "):
+def show(value, indent="      "):
+    """An answer for the feedback: its shape, then its values."""
     if isinstance(value, list):
-        return f"{len(value)} arrays:" + "".join(f"\n{indent}[{i}] " + _show(v, indent + "    ") for i, v in enumerate(value))
+        return f"{len(value)} arrays:" + "".join(f"\n{indent}[{i}] " + show(v, indent + "    ") for i, v in enumerate(value))
     return f"shape {np.shape(value)}:\n{indent}" + cmp.fmt(value).replace("\n", "\n" + indent)
 
 
-def _matches(exercise, misconception, cases, answers, failed):
-    """Does the student agree with this misconception on every failed case?"""
+def _agrees(spec, answer, wrong_answer, case):
+    if spec.same is not None:
+        return spec.same(answer, wrong_answer, case)
+    return spec.compare(answer, wrong_answer, case) is None
+
+
+def _matches(spec, m, cases, answers, failed, wrong):
+    """Does the learner agree with misconception `m` on every failed case?"""
     for i in failed:
         try:
-            with _quiet(_Capped(0)):
-                wrong = _as_kind(misconception.fn(*cases[i].args, **cases[i].kwargs), exercise.output)
-            with _quiet(_Capped(0)):
-                if exercise.same is not None:
-                    if not exercise.same(answers[i], wrong, cases[i]):
-                        return False
-                elif exercise.compare(answers[i], wrong, cases[i]) is not None:
+            with quiet(Capped(0)):
+                if not _agrees(spec, answers[i], as_kind(wrong(m, i), spec.output), cases[i]):
                     return False
         except Exception:
             return False
     return bool(failed)
 
 
-def judge(exercise: Exercise, cases, run: Run):
-    """Score the outcomes of `run` against the reference and write the feedback."""
-    total = len(cases)
-    name = exercise.name
+def verdict(spec, cases, run: Run, expected, wrong):
+    """Score the outcomes of `run` against `expected` (one answer per case) and write the feedback."""
+    total, name = len(cases), spec.name
     if run.called_reference:
         return Result(name, 0.0, f"{name}: score 0 - {run.called_reference}. "
                       "Graded answers must be your own code; write the function yourself.", 0, total,
                       [CaseResult(c.label, False, run.called_reference) for c in cases])
-    expected = expected_outputs(exercise, cases)
     results, answers, failed = [], [None] * total, []
     for i, (case, out) in enumerate(zip(cases, run.outcomes)):
         message = out.message
         if out.status == "ok":
             try:
-                answers[i] = coerce(out.value, exercise.output)
-                with _quiet(_Capped(0)):
-                    message = exercise.compare(answers[i], expected[i], case)
+                answers[i] = coerce(out.value, spec.output)
+                with quiet(Capped(0)):
+                    message = spec.compare(answers[i], expected[i], case)
             except BadReturn as e:
                 message = f"your function returned {e}"
             except Exception as e:  # a comparator must never take the grading down
@@ -140,13 +136,14 @@ def judge(exercise: Exercise, cases, run: Run):
                 failed.append(i)
         results.append(CaseResult(case.label, not message, message or ""))
     passed = sum(r.passed for r in results)
-    named = [m for m in exercise.misconceptions if _matches(exercise, m, cases, answers, failed)]
-    feedback = _feedback(exercise, cases, expected, answers, results, run, named)
-    return Result(name, passed / total if total else 0.0, feedback, passed, total, results, [m.title for m in named])
+    named = [m for k, m in enumerate(spec.misconceptions) if _matches(spec, k, cases, answers, failed, wrong)]
+    text = feedback(spec, cases, expected, answers, results, run, named)
+    return Result(name, passed / total if total else 0.0, text, passed, total, results, [m.title for m in named])
 
 
-def _feedback(exercise, cases, expected, answers, results, run, named):
-    name, total = exercise.name, len(results)
+def feedback(spec, cases, expected, answers, results, run, named):
+    """The learner's text: the tally, the first failed check, the named misconceptions, notes."""
+    name, total = spec.name, len(results)
     passed = sum(r.passed for r in results)
     if passed == total:
         lines = [f"{name}: all {total} checks passed."]
@@ -154,14 +151,16 @@ def _feedback(exercise, cases, expected, answers, results, run, named):
         lines = [f"{name}: {passed} of {total} checks passed (score {passed / total:.2f})."]
         i = next(k for k, r in enumerate(results) if not r.passed)
         lines.append(f"First failed check - {results[i].label}:")
-        lines.append(f"  call:     {_describe_args(exercise, cases[i])}")
+        lines.append(f"  call:     {describe_args(spec, cases[i])}")
         lines.append(f"  problem:  {results[i].message}")
         if answers[i] is not None:
             if cases[i].public:
-                lines.append(f"  expected: {_show(expected[i])}")
-            lines.append(f"  got:      {_show(answers[i])}")
+                lines.append(f"  expected: {show(expected[i])}")
+            lines.append(f"  got:      {show(answers[i])}")
         for m in named:
-            lines.append(f"Likely misconception - {m.title}: {m.explanation}")
+            hint = HINT_TITLES.get(getattr(m, "hint", 0))
+            lines.append(f"Likely misconception - {m.title}: {m.explanation}"
+                         + (f" (See \"{hint}\" under the exercise.)" if hint else ""))
         others = sorted({r.label for r in results if not r.passed} - {results[i].label})
         if others:
             lines.append("Also failed: " + "; ".join(others[:6]) + (" ..." if len(others) > 6 else ""))

@@ -3,27 +3,27 @@ import argparse
 import os
 import sys
 
-from grader.course import CourseError
+from grader.course.course import CourseError
 
 _COURSE_HELP = ("course folder (default: the current folder); its lessons/ if it has one, "
                 "else the lessons installed with actspace")
 
 
 def _course(args, must_exist=True):
-    from grader.course import Course
+    from grader.course.course import Course
 
     return Course(args.course, must_exist=must_exist)
 
 
 def cmd_lab(args):
-    from grader import lab
+    from grader.cli import lab
 
     lab.run(args.dir, lessons=args.lessons, port=args.port, no_browser=args.no_browser,
             source=(_course(args).source if args.course else None))
 
 
 def cmd_release(args):
-    from grader.course import release
+    from grader.course.course import release
 
     course = _course(args)
     lessons, exchanged = release(course, args.lessons)
@@ -33,7 +33,7 @@ def cmd_release(args):
 
 
 def cmd_collect(args):
-    from grader import collect
+    from grader.course import collect
 
     course = _course(args)
     if args.source:
@@ -70,7 +70,7 @@ def _warn_unsandboxed(command):
 
 
 def cmd_feedback(args):
-    from grader import report
+    from grader.course import report
 
     course = _course(args)
     written, skipped = report.feedback(course, args.lessons)
@@ -80,7 +80,7 @@ def cmd_feedback(args):
 
 
 def cmd_grades(args):
-    from grader import report
+    from grader.course import report
 
     table = report.grade_table(_course(args))
     print(table.text())
@@ -89,7 +89,8 @@ def cmd_grades(args):
 
 
 def cmd_demo(args):
-    from grader import demo, sandbox
+    from grader.course import demo
+    from grader import sandbox
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")

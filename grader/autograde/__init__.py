@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 from traitlets.config import Config
 
-from grader import intake, verdicts
-from grader.course import Course, CourseError, check
-from grader.progress import Progress
+from grader.autograde import intake, verdicts
+from grader.course.course import Course, CourseError, check
+from grader.cli.progress import Progress
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds one cell may run (the course's Execute.timeout wins)
 DEFAULT_NOTEBOOK_TIMEOUT = 900  # seconds a whole notebook may run (the course's GradingExecute.notebook_timeout wins)
@@ -47,8 +47,8 @@ def autograde_config(course=None, kernel_log=""):
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                         SaveAutoGrades)
 
-    from grader.execution import GradingExecute
-    from grader.outputcap import LimitOutputBytes
+    from grader.autograde.execution import GradingExecute
+    from grader.autograde.outputcap import LimitOutputBytes
 
     own = course.config if course is not None else Config()
     c = Config()

@@ -105,8 +105,9 @@ def run(folder=None, jobs=1, source=None, out=print, sandbox=True):
 
     Returns (course, grade table, autograde outcomes, feedback files).
     """
-    from grader import autograde, collect, report
-    from grader.course import Course, CourseError, generate
+    from grader import autograde
+    from grader.course import collect, report
+    from grader.course.course import Course, CourseError, generate
 
     root = pathlib.Path(folder or tempfile.mkdtemp(prefix="actspace-demo-")).expanduser().resolve()
     if root.exists() and any(root.iterdir()):

@@ -8,20 +8,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Case:
-    """One call of the graded function: a label a learner can read, and the arguments.
-
-    Feedback shows the expected answer only for a ``public`` case (a small
-    pen-and-paper case, as in the visible tests); for the others it describes
-    what is wrong without giving the reference's values away.
-    """
-
-    label: str
-    args: tuple
-    kwargs: dict = field(default_factory=dict)
-    public: bool = False
+from grader.checking.cases import Case  # noqa: F401  (the exercise modules make Cases)
 
 
 @dataclass(frozen=True)
@@ -31,6 +18,7 @@ class Misconception:
     title: str  # short, named in the feedback
     explanation: str  # one or two sentences saying what to fix
     fn: Callable[..., Any]
+    hint: int = 2  # the tier of the exercise's hints that addresses it (1 a nudge, 2 the method, 3 a sketch)
 
 
 @dataclass(frozen=True)
@@ -61,7 +49,7 @@ REGISTRY: dict = {}
 
 def exercise(name, lesson, signature, output="array", compare=None, misconceptions=(), same=None, may_call=()):
     """Decorator for a case maker: registers the exercise under ``name``."""
-    from grader import compare as cmp
+    from grader.checking import compare as cmp
 
     def register(make_cases):
         REGISTRY[name] = Exercise(

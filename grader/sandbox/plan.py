@@ -17,28 +17,19 @@ The whole filesystem is mounted read-only, then:
 
 Nothing here starts a process; the launcher adds the kernel's own folders.
 """
-import importlib.util
 import os
 import site
 import sys
 from dataclasses import dataclass
 
-from grader.sandbox_launch import inside, mkdirs
+from grader.checking.packages import package_dir
+from grader.sandbox.launch import inside, mkdirs
 
 BROAD = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/mnt", "/media", "/srv")
 KERNEL_PACKAGES = ("grader", "actspace")  # what notebooks import from this project
 REFERENCE = "solutions"
 
 
-def package_dir(name):
-    """The folder of an installed package, found without importing it (None if absent)."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return os.path.realpath(list(spec.submodule_search_locations)[0])
 
 
 def _dirs(paths):
@@ -132,7 +123,7 @@ class Plan:
 
 def plan(course_root=None, sources=()):
     """The Plan for grading in `course_root`, with lessons source folders `sources`."""
-    from grader.course import INSTALLED_LESSONS
+    from grader.course.course import INSTALLED_LESSONS
 
     hidden = _dirs([*BROAD, os.environ.get("HOME"), course_root, checkout_root()])
     secret = _dirs([package_dir(REFERENCE), INSTALLED_LESSONS, *sources, _jupyter_runtime_dir()])

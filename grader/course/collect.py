@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 
-from grader.course import CourseError, check
+from grader.course.course import CourseError, check
 
 # the part of the path before the lesson's file name, per LMS; `student_id` (and maybe `timestamp`) named
 _PREFIXES = (

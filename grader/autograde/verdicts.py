@@ -22,8 +22,8 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader import evidence
-from grader.execution import stopped
+from grader.checking import evidence
+from grader.autograde.execution import stopped
 
 POINTS_CALL = re.compile(r"^\s*grader\.points\(\s*[\"'](\w+)[\"']", re.M)
 NOTES_KEY = "actspace"  # notebook metadata written by the intake step: {"notes": [...]}
@@ -86,7 +86,7 @@ def _no_evidence_reason(cell):
 def judge_cell(cell, name, max_points):
     """(points, text for the learner, reason when 0 without a judgement) for a graded cell that ran."""
     import grader
-    from grader.judge import judge
+    from grader.reference.judge import judge
 
     gid = cell.metadata.nbgrader["grade_id"]
     shown = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")

@@ -1,14 +1,14 @@
 """Comparators: is the student's answer right, and if not, what is wrong, in words.
 
 Each takes ``(got, expected, case)`` with ``got`` already turned into the
-exercise's kind of output (see ``grader.judge.coerce``) and returns None when
+exercise's kind of output (see ``grader.reference.judge.coerce``) and returns None when
 it is right, or one or two sentences for the learner. The sentences never
 quote the reference's values (a learner could copy them into a lookup
 table); the judge shows expected answers for public cases only.
 """
 import numpy as np
 
-from grader import tolerances as tol
+from grader.checking import tolerances as tol
 
 
 def fmt(a, limit=30):

@@ -23,7 +23,7 @@ from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
 COURSE_ID = "actspace"
 SOURCE = "lessons"
-INSTALLED_LESSONS = pathlib.Path(__file__).resolve().parent.parent / SOURCE
+INSTALLED_LESSONS = pathlib.Path(__file__).resolve().parent.parent.parent / SOURCE
 GRADEBOOK = "gradebook.db"
 _UNSAFE_PATH = re.compile(r"[\\+()\[\]{}$^*?|]")  # nbgrader matches paths with regular expressions
 

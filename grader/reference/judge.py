@@ -1,0 +1,35 @@
+"""Judge a run against the reference: answers from ``solutions``, misconceptions from the bank.
+
+Runs on the instructor's side only (never in a kernel a learner's code can
+reach). The scoring and the feedback are ``grader.checking.verdict``'s, the
+same code a learner's practice check uses on its stored key.
+"""
+import importlib
+
+from grader.checking.runner import Run, quiet, Capped
+from grader.checking.verdict import Result, as_kind, verdict  # noqa: F401  (Result: the judge's answer)
+from grader.exercises.spec import Exercise
+
+
+def reference(name):
+    """The reference implementation of exercise `name`."""
+    return getattr(importlib.import_module("solutions"), name)
+
+
+def expected_outputs(exercise, cases):
+    """The reference's answer on every case."""
+    fn = reference(exercise.name)
+    with quiet(Capped(0)):
+        return [as_kind(fn(*c.args, **c.kwargs), exercise.output) for c in cases]
+
+
+def misconception_output(exercise, m, case):
+    """Misconception `m`'s answer on `case` (it may raise)."""
+    with quiet(Capped(0)):
+        return exercise.misconceptions[m].fn(*case.args, **case.kwargs)
+
+
+def judge(exercise: Exercise, cases, run: Run):
+    """Score the outcomes of `run` against the reference and write the feedback."""
+    expected = [] if run.called_reference else expected_outputs(exercise, cases)
+    return verdict(exercise, cases, run, expected, lambda m, i: misconception_output(exercise, m, cases[i]))
