@@ -1,68 +1,68 @@
-"""Grade a student's function against the actspace reference implementation.
+"""The grader's face in the lessons' notebooks (the exercise contract: ``../shared/curriculum.md``).
 
-``grade(name, fn)`` runs three steps, kept apart because the autograder runs
-the middle one inside the student's kernel and the others outside it:
-
-1. ``cases(name)``: seeded inputs, made without the reference;
-2. ``runner.run_cases(fn, cases)``: call the function, keep trusted copies of
-   what came back (never imports ``solutions``);
-3. ``judge.judge(exercise, cases, run)``: compare with ``solutions`` and name
-   the likely misconception.
+- ``check(name, fn)``: the learner's check, on practice cases, against the
+  practice key that ships with actspace; names the misconception it finds.
+- ``points(name, fn, out_of)``: the graded cells. In a grading kernel it only
+  shows evidence (``grader.checking.kernel``); the autograder judges it
+  outside. Elsewhere it grades with the reference, where that is installed.
+- ``grade(name, fn)``: a Result with ``score`` in [0, 1] and ``feedback``,
+  judged against the reference on grading cases. Instructor's install only
+  (a checkout installed with ``pip install -e``): a learner's install holds
+  no answers.
 """
-import zlib
+from grader.checking import evidence, kernel
+from grader.checking.cases import UnknownExercise  # noqa: F401
+from grader.checking.practice import CheckResult, check  # noqa: F401
+from grader.checking.runner import run_cases  # noqa: F401
 
-import numpy as np
-
-from grader import exercises as _exercises  # noqa: F401  (fills the registry)
-from grader.checking.runner import run_cases
-from grader.exercises.spec import REGISTRY
-
-NAMES = tuple(REGISTRY)
-
-
-class UnknownExercise(ValueError):
-    """No exercise of that name."""
+LEARNER_INSTALL = ("this is a learner's install of actspace: it holds the lessons and the practice checks, "
+                   "not the reference or the grading cases. `grader.grade` and the instructor's commands need "
+                   "the instructor's install: a checkout of the course, `python -m pip install -e <checkout>`")
 
 
-def exercise(name):
-    """The registered exercise called `name`, or UnknownExercise listing the known names."""
+class InstructorOnly(ImportError):
+    """The instructor's side (reference, misconception banks, grading pipeline) is not installed here."""
+
+
+def instructor(module):
+    """Import an instructor-side module of grader, or InstructorOnly saying why it is missing."""
+    import importlib
+
     try:
-        return REGISTRY[name]
-    except (KeyError, TypeError):
-        raise UnknownExercise(f"unknown exercise {name!r}; known exercises: {', '.join(NAMES)}") from None
-
-
-def seed(name):
-    """The fixed seed of an exercise's cases: the same cases every run."""
-    return zlib.crc32(name.encode())
-
-
-def cases(name):
-    """The seeded cases of exercise `name` (inputs only)."""
-    return exercise(name).make_cases(np.random.default_rng(seed(name)))
+        return importlib.import_module(module)
+    except ImportError as e:
+        if e.name and (e.name == module or module.startswith(e.name + ".") or e.name == "solutions"):
+            raise InstructorOnly(LEARNER_INSTALL) from None
+        raise
 
 
 def grade(name, fn):
     """Check `fn` against the reference: a Result with `score` in [0, 1] and `feedback`."""
-    from grader.reference.judge import judge
-
-    ex = exercise(name)
-    cs = cases(name)
-    return judge(ex, cs, run_cases(fn, cs, may_call=ex.may_call))
+    return instructor("grader.reference.judge").grade(name, fn)
 
 
 def points(name, fn, out_of):
     """For an nbgrader test cell: print the feedback and return the points earned.
 
     In a kernel started by the autograder it judges nothing: it shows the
-    evidence (what `fn` returned on the cases) and returns 0; the grading
-    process judges that evidence and replaces this cell's outputs with the score.
+    evidence (what `fn` returned on the grading cases) and returns 0; the
+    grading process judges that evidence and replaces this cell's outputs.
     """
-    from grader.checking import evidence
-
     if evidence.grading():
-        evidence.emit(name, fn)
+        kernel.emit(name, fn)
         return 0.0
-    result = grade(name, fn)
+    try:
+        result = grade(name, fn)
+    except InstructorOnly:
+        print(f"{name}: graded when your work is marked (run `grader.check` to practise).")
+        return 0.0
     print(result.feedback)
     return round(result.score * out_of, 3)
+
+
+def __getattr__(attr):
+    """`grader.exercise`, `grader.cases`, `grader.NAMES`: the instructor's registry, loaded on first use."""
+    if attr in ("exercise", "cases", "NAMES"):
+        ex = instructor("grader.exercises")
+        return {"exercise": ex.get, "cases": ex.grading_cases, "NAMES": ex.NAMES}[attr]
+    raise AttributeError(f"module 'grader' has no attribute {attr!r}")

@@ -7,3 +7,5 @@ import solutions
 @pytest.fixture(scope="session")
 def reference_copy():
     return solutions.fresh_copy()
+
+

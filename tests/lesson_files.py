@@ -5,6 +5,8 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course import cells
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 CURRICULUM = ROOT.parent / "shared" / "curriculum.md"
@@ -41,7 +43,12 @@ def solution_cells(nb):
 
 
 def graded_cells(nb):
-    return [c for c in nb.cells if meta(c).get("grade") and not meta(c).get("solution")]
+    """The cells worth points (not the 0-point visible checks)."""
+    return [c for c in nb.cells if cells.is_graded(c)]
+
+
+def check_cells(nb):
+    return [c for c in nb.cells if cells.is_check(c)]
 
 
 def without_docstring(fn):

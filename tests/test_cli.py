@@ -15,9 +15,12 @@ import pytest
 from nbgrader.api import Gradebook
 
 import grader
+from venvs import make_venv
 from grader import autograde, cli
 from grader.course import demo
+from grader.course import cells
 from grader.course.course import INSTALLED_LESSONS, Course, lessons_in
+from grader.reference import judge
 
 LESSONS = lessons_in(INSTALLED_LESSONS)
 FIRST = LESSONS[0]
@@ -31,13 +34,13 @@ def actspace(*args, exe=None, env=None, cwd=None, timeout=900):
                           env=env, cwd=cwd, timeout=timeout)
 
 
-def expected_scores(lesson):
-    """The demo class's score on `lesson`, from the source notebook and grader.grade alone."""
+def expected_scores(lesson, secret, cy="cy"):
+    """The demo class's score on `lesson`, from the source notebook and the judge alone (each student's own cases)."""
     nb = nbformat.read(INSTALLED_LESSONS / lesson / f"{lesson}.ipynb", as_version=4)
     points = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution"):
+        if cells.is_graded(cell):
             names = CALL.findall(cell.source)
             assert len(names) == 1, f"{lesson}: graded cell {meta['grade_id']} should call grader.points once"
             points[names[0]] = float(meta["points"])
@@ -48,7 +51,7 @@ def expected_scores(lesson):
             partial += p
         else:
             fn = grader.exercise(name).misconceptions[plan[name]].fn
-            partial += round(grader.grade(name, fn).score * p, 3)
+            partial += round(judge.grade(name, fn, secret=secret, student=cy).score * p, 3)
     return {"ada": sum(points.values()), "ben": 0.0, "cy": partial, "dee": 0.0}
 
 
@@ -87,7 +90,7 @@ def test_demo_gives_every_student_the_expected_score(demo_run):
     folder, result = demo_run
     got = scores(folder)
     for lesson in LESSONS:
-        want = expected_scores(lesson)
+        want = expected_scores(lesson, Course(folder).secret)
         for student in demo.STUDENTS:
             assert got[(student, lesson)] == pytest.approx(want[student], abs=1e-6), (student, lesson)
         assert 0 < want["cy"] < want["ada"] or not any(demo.misconception_plan(
@@ -119,12 +122,13 @@ def test_demo_prints_the_table_and_where_the_feedback_is(demo_run):
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
-    """A venv on the system's packages with this package pip-installed into it; PATH without its bin."""
+    """A venv with this checkout pip-installed (editable, the instructor's install) and PATH without its bin."""
     folder = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", folder], check=True)
+    python = make_venv(folder)
     repo = Path(grader.__file__).resolve().parent.parent
-    subprocess.run([folder / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "-e", repo],
-                   check=True, capture_output=True)
+    done = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", repo],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     env = {"HOME": os.environ.get("HOME", "/tmp"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     return folder / "bin" / "actspace", env
 
@@ -161,7 +165,7 @@ def cycle(tmp_path_factory, venv):
 
 def test_cycle_grades(cycle):
     root, course, ids, runs = cycle
-    want = expected_scores(FIRST)
+    want = expected_scores(FIRST, Course(course).secret, cy=str(ids_of(ids, "cy")))
     got = scores(course)
     assert got == pytest.approx({(str(i), FIRST): want[s] for i, s in ids.items()})
     csv = (root / "grades.csv").read_text().splitlines()

@@ -1,6 +1,7 @@
 """Evidence from a grading kernel, checked and judged outside it: the format, the preprocessors, the intake."""
 import base64
 import re
+import functools
 import json
 
 import nbformat
@@ -12,10 +13,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nbgrader import utils
 
 import grader
-from grader.checking import evidence
+from grader.checking import evidence, kernel
 from grader.autograde import intake, verdicts
 from grader.course.course import INSTALLED_LESSONS
 from grader.autograde.execution import GradingExecute
+from grader import exercises
+from grader.reference import judge as judge_module
 from grader.reference.judge import judge
 from grader.autograde.outputcap import LimitOutputBytes
 from grader.checking.runner import run_cases
@@ -23,15 +26,18 @@ from grader.checking.runner import run_cases
 L1, L2 = "01_change_of_basis", "02_relu_orthants"
 
 
+STUDENT = "s"  # the student whose grading cases the kernel was given
+
+
 def payload(name, fn):
     """The evidence a grading kernel would show for `fn`, as JSON (what the notebook file holds)."""
-    cases = grader.cases(name)
+    cases = grader.cases(name, student=STUDENT)
     return json.loads(json.dumps(evidence.encode(name, cases, run_cases(fn, cases, may_call=grader.exercise(name).may_call))))
 
 
 def judged(name, data):
     """The Result of judging evidence `data` for exercise `name`."""
-    cases = grader.cases(name)
+    cases = grader.cases(name, student=STUDENT)
     return judge(grader.exercise(name), cases, evidence.decode(data, name, cases))
 
 
@@ -58,9 +64,10 @@ def test_lists_of_arrays_round_trip():
 @pytest.mark.parametrize("name", grader.NAMES)
 def test_judging_evidence_gives_what_grade_gives(name, reference_copy):
     right = getattr(reference_copy, name)
-    assert judged(name, payload(name, right)).score == grader.grade(name, right).score == 1.0
+    student_grade = functools.partial(judge_module.grade, secret=exercises.DEFAULT_SECRET, student=STUDENT)
+    assert judged(name, payload(name, right)).score == student_grade(name, right).score == 1.0
     wrong = grader.exercise(name).misconceptions[0].fn
-    a, b = judged(name, payload(name, wrong)), grader.grade(name, wrong)
+    a, b = judged(name, payload(name, wrong)), student_grade(name, wrong)
     assert (a.score, a.feedback) == (b.score, b.feedback)
 
 
@@ -121,9 +128,12 @@ def test_points_judges_in_place_outside_the_autograder(capsys, reference_copy, m
     assert "all" in capsys.readouterr().out
 
 
-def test_points_shows_evidence_and_judges_nothing_in_a_grading_kernel(monkeypatch, reference_copy):
+def test_points_shows_evidence_and_judges_nothing_in_a_grading_kernel(monkeypatch, reference_copy, tmp_path):
     shown = []
+    cases_file = tmp_path / kernel.CASES_FILE
+    kernel.write_cases(cases_file, {"relu": ((), grader.cases("relu"))})
     monkeypatch.setenv(evidence.ENV, evidence.EVIDENCE)
+    monkeypatch.setenv(kernel.CASES_ENV, str(cases_file))
     monkeypatch.setattr("IPython.display.display", lambda data, raw=False: shown.append(data))
     monkeypatch.setattr("grader.reference.judge.judge", lambda *a: pytest.fail("judged inside the kernel"))
     assert grader.points("relu", reference_copy.relu, 2) == 0.0
@@ -150,10 +160,10 @@ def shown_evidence(data):
 
 def run_judge(cells, stopped=None):
     nb = new_notebook(cells=cells)
-    resources = {"actspace": {"stopped": stopped}, "nbgrader": {"assignment": "a", "student": "s", "notebook": "n"}}
+    resources = {"actspace": {"stopped": stopped}, "nbgrader": {"assignment": "a", "student": STUDENT, "notebook": "n"}}
     nb, resources = verdicts.JudgeEvidence().preprocess(nb, resources)
     verdicts.RecordGrades().preprocess(nb, resources)
-    record = verdicts.take("a", "s")["n"]["grades"]
+    record = verdicts.take("a", STUDENT)["n"]["grades"]
     return nb, record
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 import grader
+from grader.course import cells
 import solutions
 from lesson_files import LESSONS, curriculum, functions_in, graded_cells, meta, notebook_path, read, solution_cells, without_docstring
 
@@ -52,8 +53,9 @@ def test_each_exercise_has_a_visible_read_only_check(lesson):
     for name in CURRICULUM[lesson]:
         check = ids.get(f"{name}_check")
         assert check is not None, f"{name}: no visible test cell {name}_check"
-        assert meta(check).get("locked") and not meta(check).get("grade") and not meta(check).get("solution")
-        assert "assert" in check.source and name in check.source
+        # one source of truth: grader.check on the practice cases, a 0-point grade cell that fails while they fail
+        assert check.source == cells.check_source(name), f"{name}_check is not the standard check cell"
+        assert meta(check) == cells.check_metadata(name)
 
 
 @pytest.mark.parametrize("lesson", CURRICULUM)

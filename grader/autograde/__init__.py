@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from traitlets.config import Config
 
 from grader.autograde import intake, verdicts
+from grader.checking import kernel
 from grader.course.course import Course, CourseError, check
 from grader.cli.progress import Progress
 
@@ -35,7 +36,7 @@ DEFAULT_CELL_TIMEOUT = 60  # seconds one cell may run (the course's Execute.time
 DEFAULT_NOTEBOOK_TIMEOUT = 900  # seconds a whole notebook may run (the course's GradingExecute.notebook_timeout wins)
 
 
-def autograde_config(course=None, kernel_log=""):
+def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
     """The nbgrader config of the autograde step, in one place: the evidence pipeline, its limits and the kernel.
 
     After execution, `JudgeEvidence` scores the `grader.points` cells from
@@ -57,6 +58,8 @@ def autograde_config(course=None, kernel_log=""):
     c.Execute.iopub_timeout = 10  # seconds to read a finished cell's last output
     c.GradingExecute.notebook_timeout = own.get("GradingExecute", {}).get("notebook_timeout", DEFAULT_NOTEBOOK_TIMEOUT)
     c.GradingExecute.kernel_log = str(kernel_log)
+    c.GradingExecute.cases_file = str(cases_file)
+    c.JudgeEvidence.secret = str(secret)
     c.LimitOutput.max_lines = 1000
     c.LimitOutput.max_traceback = 100
     c.Autograde.autograde_preprocessors = [
@@ -77,7 +80,8 @@ class Job:
     lesson: str
     snapshot: str  # the gradebook as it was before this run
     workdir: str
-    sandbox: bool = True  # run its kernels in the sandbox (grader/sandbox.py)
+    sandbox: bool = True  # run its kernels in the sandbox (grader/sandbox/)
+    secret: str = ""  # the course's grading secret: with the student's id, it seeds the grading cases
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,11 @@ def grade_one(job):
                         ignore=_links)
         course = Course(job.root, source=job.source)
         notes = intake.prepare(folder, job.lesson, course.source / job.lesson / f"{job.lesson}.ipynb")
+        _write_cases(folder, job)
         shutil.copyfile(job.snapshot, work / "gradebook.db")
         with _kernels(job, course) as kernel_config:  # the sandbox, unless grading without it
-            config = autograde_config(course, kernel_log=work / "kernel.log")
+            config = autograde_config(course, kernel_log=work / "kernel.log", secret=job.secret,
+                                      cases_file=work / "autograded" / job.student / job.lesson / kernel.CASES_FILE)
             config.merge(kernel_config)
             api = course.api(root=work, config=config)
             verdicts.forget()
@@ -121,6 +127,21 @@ def grade_one(job):
     except Exception as e:  # one submission's failure is reported, never raised
         message = str(e) if isinstance(e, CourseError) else f"{type(e).__name__}: {e}"
         return Outcome(job, False, message.splitlines()[0] if message else "failed", time.perf_counter() - start)
+
+
+def _write_cases(folder, job):
+    """The grading inputs of this student's cases, into the submission's folder, for its kernel to read.
+
+    nbgrader copies the folder to where the notebook runs (and the sandbox
+    into the kernel's private copy); the answers are computed only here,
+    outside the kernel, when its evidence is judged.
+    """
+    from grader import exercises
+
+    chosen = {}
+    for name in exercises.of_lesson(job.lesson):
+        chosen[name] = (exercises.get(name).may_call, exercises.grading_cases(name, job.secret, job.student))
+    kernel.write_cases(folder / kernel.CASES_FILE, chosen)
 
 
 # ---------------------------------------------------------------- the sandbox (grader/sandbox.py)
@@ -220,7 +241,7 @@ def autograde(course, lessons=None, jobs=1, progress=None, sandbox=True):
         snapshot = tmp / "snapshot.db"
         shutil.copyfile(course.gradebook, snapshot)
         todo = [Job(str(course.root), str(course.source), course.course_id, s, l, str(snapshot), str(tmp / f"job{i}"),
-                    sandbox) for i, (s, l) in enumerate(pairs)]
+                    sandbox, course.secret) for i, (s, l) in enumerate(pairs)]
         outcomes = _run(todo, jobs, bar)
         with course.staged_gradebook() as db_url:
             for outcome in outcomes:

@@ -19,7 +19,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
-from grader.checking import evidence, nodraw
+from grader.checking import evidence, kernel, nodraw
 
 
 class _Stopped(Exception):
@@ -38,6 +38,8 @@ class GradingExecute(Execute):
 
     notebook_timeout = Integer(900, help="seconds the whole notebook may run; later cells do not run").tag(config=True)
     kernel_log = Unicode("", help="file that receives the kernel's own stdout and stderr (default: discarded)"
+                         ).tag(config=True)
+    cases_file = Unicode("", help="the grading cases' inputs, as the kernel sees the file (grader.checking.kernel)"
                          ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -74,6 +76,7 @@ class GradingExecute(Execute):
     async def async_start_new_kernel(self, **kwargs):
         env = dict(kwargs.pop("env", None) or os.environ)
         env[evidence.ENV] = evidence.EVIDENCE
+        env[kernel.CASES_ENV] = self.cases_file
         env["MPLBACKEND"] = nodraw.NAME  # figures are built, never drawn: most of a lesson's time saved
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(name, "1")  # parallel jobs share the cores; results never depend on a thread count

@@ -21,8 +21,12 @@ from typing import Optional
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
+from grader import exercises
 from grader.checking import evidence
+from grader.checking.cases import UnknownExercise
+from grader.reference.judge import judge
 from grader.autograde.execution import stopped
 
 POINTS_CALL = re.compile(r"^\s*grader\.points\(\s*[\"'](\w+)[\"']", re.M)
@@ -83,10 +87,12 @@ def _no_evidence_reason(cell):
             "(were cells blanked or `grader.points` replaced while the notebook ran?)")
 
 
-def judge_cell(cell, name, max_points):
-    """(points, text for the learner, reason when 0 without a judgement) for a graded cell that ran."""
-    import grader
-    from grader.reference.judge import judge
+def judge_cell(cell, name, max_points, secret="", student=""):
+    """(points, text for the learner, reason when 0 without a judgement) for a graded cell that ran.
+
+    The cases are made again here, from the course's secret and the
+    student's id: the same inputs the kernel was given, with answers it never saw.
+    """
 
     gid = cell.metadata.nbgrader["grade_id"]
     shown = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")
@@ -98,11 +104,11 @@ def judge_cell(cell, name, max_points):
         reason = _no_evidence_reason(cell)
     else:
         try:
-            exercise, cases = grader.exercise(name), grader.cases(name)
+            exercise, cases = exercises.get(name), exercises.grading_cases(name, secret or exercises.DEFAULT_SECRET, student)
             run = evidence.decode(shown[0]["data"][evidence.MIMETYPE], name, cases)
         except evidence.BadEvidence as e:
             reason = f"its evidence is malformed ({e}): the notebook's kernel was tampered with"
-        except grader.UnknownExercise as e:
+        except UnknownExercise as e:
             reason = f"the graded cell names an unknown exercise ({e})"
         else:
             try:
@@ -117,7 +123,11 @@ def judge_cell(cell, name, max_points):
 class JudgeEvidence(NbGraderPreprocessor):
     """Score every `grader.points` cell from its evidence, judged here; replace its outputs with feedback and points."""
 
+    secret = Unicode("", help="the course's grading secret (with the student's id it seeds the grading cases)"
+                     ).tag(config=True)
+
     def preprocess(self, nb, resources):
+        student = resources.get("nbgrader", {}).get("student", "")
         stop = stopped(resources)
         state = resources.setdefault("actspace", {})
         reasons = state.setdefault("reasons", {})
@@ -135,7 +145,7 @@ class JudgeEvidence(NbGraderPreprocessor):
             else:
                 reason = None
             if reason is None:
-                points, text, reason = judge_cell(cell, name, max_points)
+                points, text, reason = judge_cell(cell, name, max_points, self.secret, student)
             else:
                 points, text = 0.0, f"{gid}: 0 of {max_points:g} points - {reason}."
             cell.outputs = [_stream(text), _result(points, cell.get("execution_count"))]

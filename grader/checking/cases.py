@@ -11,6 +11,10 @@ import numpy as np
 from grader.checking import evidence
 
 
+class UnknownExercise(ValueError):
+    """No exercise of that name."""
+
+
 @dataclass(frozen=True)
 class Case:
     """One call of the graded function: a label a learner can read, and the arguments.

@@ -1,9 +1,9 @@
 """Evidence: what a grading kernel hands back about one exercise, and the strict check of it.
 
 Inside a kernel started by the autograder (``ENV`` set), ``grader.points``
-does not judge: it runs the student's function on the exercise's cases
-(``runner.run_cases``) and displays the sanitized outcomes as one output of
-type ``MIMETYPE``. The grading process reads that output back with
+does not judge: it runs the student's function on the exercise's grading
+cases (``grader.checking.kernel.emit``) and displays the sanitized outcomes
+as one output of type ``MIMETYPE``. The grading process reads that output back with
 ``decode``, which accepts exactly the shape ``encode`` writes (exact keys,
 types, dtypes and shapes; arrays as raw little-endian bytes, never pickles)
 and turns it into a ``runner.Run`` for ``judge.judge``. Anything else is
@@ -83,17 +83,6 @@ def encode(name, cases, run):
         "printed": _text(run.printed or "", MAX_PRINTED),
         "notes": [_text(n, MAX_TEXT) for n in run.notes[:MAX_NOTES]],
     }
-
-
-def emit(name, fn):
-    """Run `fn` on the cases of exercise `name` and display the evidence (in a grading kernel)."""
-    import grader
-    from IPython.display import display
-
-    exercise, cases = grader.exercise(name), grader.cases(name)
-    run = grader.run_cases(fn, cases, may_call=exercise.may_call)
-    line = f"{name}: ran on {len(cases)} cases; the grader judges the results outside this notebook."
-    display({MIMETYPE: encode(name, cases, run), "text/plain": line}, raw=True)
 
 
 # ---------------------------------------------------------------- trusted side

@@ -1,9 +1,17 @@
-"""`actspace`: the course from a terminal (lab for learners; release, collect, autograde, feedback, grades for instructors; demo)."""
+"""`actspace`: the course from a terminal (lab for learners; release, collect, autograde, feedback, grades for instructors; demo).
+
+Only `lab` works in a learner's install; the other commands are the
+instructor's and say so there (``grader.InstructorOnly``).
+"""
 import argparse
 import os
 import sys
 
-from grader.course.course import CourseError
+from grader import InstructorOnly, LEARNER_INSTALL
+from grader.cli.lab import LabError
+
+# the instructor's side: missing from a learner's install
+_INSTRUCTOR = ("grader.course", "grader.autograde", "grader.sandbox", "grader.exercises", "grader.reference", "solutions")
 
 _COURSE_HELP = ("course folder (default: the current folder); its lessons/ if it has one, "
                 "else the lessons installed with actspace")
@@ -46,6 +54,7 @@ def cmd_collect(args):
 
 def cmd_autograde(args):
     from grader.autograde import autograde
+    from grader.course.course import CourseError
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")
@@ -90,6 +99,7 @@ def cmd_grades(args):
 
 def cmd_demo(args):
     from grader.course import demo
+    from grader.course.course import CourseError
     from grader import sandbox
 
     if args.jobs < 1:
@@ -101,6 +111,14 @@ def cmd_demo(args):
     else:
         _warn_unsandboxed(args.command)
     demo.run(args.dir, jobs=args.jobs, source=source, sandbox=sandboxed)
+
+
+def cmd_build(args):
+    from grader.course import build
+
+    lessons, keys = build.build()
+    print(f"Student lessons: {', '.join(lessons)} in {build.STUDENT_LESSONS}")
+    print(f"Practice keys: {len(keys)} files in {build.KEYS}")
 
 
 def parser():
@@ -137,6 +155,8 @@ def parser():
     command("feedback", cmd_feedback, "write nbgrader feedback HTML per student and lesson")
     c = command("grades", cmd_grades, "print the students x lessons grade table; optionally write it as CSV", lessons=False)
     c.add_argument("--csv", metavar="PATH", help="write the table as CSV for an LMS")
+    command("build", cmd_build, "course authors: rebuild the student lessons and practice keys that ship with actspace "
+            "from lessons/ and solutions/", course=False, lessons=False)
     c = command("demo", cmd_demo, "grade a bundled demo class end to end in a temporary course folder",
                 course=False, lessons=False)
     c.add_argument("--course", metavar="DIR", default=None, help="take the lessons from this course folder's lessons/")
@@ -145,12 +165,26 @@ def parser():
     return p
 
 
+def _course_errors():
+    """The instructor side's one-line error, where it is installed."""
+    try:
+        from grader.course.course import CourseError
+    except ImportError:
+        return ()
+    return (CourseError,)
+
+
 def main(argv=None):
     """Entry point of the `actspace` command; returns the exit status."""
     args = parser().parse_args(argv)
     try:
         args.fn(args)
-    except CourseError as e:
+    except ModuleNotFoundError as e:
+        if not any(e.name == m or (e.name or "").startswith(m + ".") for m in _INSTRUCTOR):
+            raise
+        print(f"actspace {args.command}: error: {LEARNER_INSTALL}", file=sys.stderr)
+        return 2
+    except (LabError, InstructorOnly, *_course_errors()) as e:
         print(f"actspace {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,11 +1,35 @@
-"""`actspace lab`: the learner's JupyterLab on a working folder of student versions, with nbgrader's learner extensions."""
+"""`actspace lab`: the learner's JupyterLab on a working folder of student versions, with nbgrader's learner extensions.
+
+The student versions come prebuilt with actspace (``actspace/lessons``:
+no answers, no hidden tests), so this works in a learner's install. An
+instructor may serve their own course's lessons instead (``--course``):
+those are generated from the source notebooks with nbgrader.
+"""
+import importlib.resources
 import json
 import os
 import pathlib
 import shutil
 import tempfile
 
-from grader.course.course import INSTALLED_LESSONS, CourseError, build_student_lessons, lessons_in, use_own_tools
+from grader.cli.environment import use_own_tools
+
+
+class LabError(Exception):
+    """A problem the learner can fix, told in one line."""
+
+
+def student_lessons():
+    """The folder of the student versions that ship with actspace."""
+    return pathlib.Path(str(importlib.resources.files("actspace") / "lessons"))
+
+
+def lessons_in(folder):
+    """Names of the lessons in a folder: subfolders NAME holding NAME.ipynb, sorted."""
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 # nbgrader's parts a learner uses (assignment list, validate) on; the instructor's off
 SERVER_EXTENSIONS = {
@@ -25,23 +49,37 @@ CONFIG_DIR = ".actspace-jupyter"  # inside the working folder; a dot folder, so 
 
 
 def prepare(folder, lessons=None, source=None):
-    """Student versions of the lessons missing from `folder` (work already there is kept); returns the lessons added."""
+    """Student versions of the lessons missing from `folder` (work already there is kept); returns the lessons added.
+
+    `source` is an instructor's lessons folder (source notebooks) to generate them from instead.
+    """
     folder = pathlib.Path(folder).expanduser().resolve()
-    available = lessons_in(source or INSTALLED_LESSONS)
+    available = lessons_in(source or student_lessons())
     unknown = [l for l in lessons or () if l not in available]
     if unknown:
-        raise CourseError(f"unknown lesson {unknown[0]!r}; lessons: {', '.join(available)}")
+        raise LabError(f"unknown lesson {unknown[0]!r}; lessons: {', '.join(available)}")
     if not available:
-        raise CourseError(f"no lessons in {source or INSTALLED_LESSONS}")
+        raise LabError(f"no lessons in {source or student_lessons()}")
     missing = [l for l in (lessons or available) if not (folder / l).exists()]
-    if missing:
+    folder.mkdir(parents=True, exist_ok=True)
+    if missing and source is None:
+        for name in missing:
+            _copy_writable(student_lessons() / name, folder / name)
+    elif missing:
+        from grader.course.course import build_student_lessons
+
         with tempfile.TemporaryDirectory(prefix="actspace-lab-") as tmp:
             built = build_student_lessons(tmp, missing, source=source)
-            folder.mkdir(parents=True, exist_ok=True)
             for name in missing:
-                shutil.copytree(built / name, folder / name)
-    folder.mkdir(parents=True, exist_ok=True)
+                _copy_writable(built / name, folder / name)
     return missing
+
+
+def _copy_writable(src, dest):
+    """Copy a lesson folder for the learner to work in (writable, whatever the installed files' modes)."""
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def write_config(folder):

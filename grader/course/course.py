@@ -12,6 +12,7 @@ import logging
 import os
 import pathlib
 import re
+import secrets
 import shutil
 import sys
 import sysconfig
@@ -19,42 +20,20 @@ import tempfile
 import warnings
 
 from traitlets.config import Config
+
+from grader.cli.environment import use_own_tools  # noqa: F401  (nbgrader runs alembic and kernels by name)
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
 COURSE_ID = "actspace"
 SOURCE = "lessons"
-INSTALLED_LESSONS = pathlib.Path(__file__).resolve().parent.parent.parent / SOURCE
+INSTALLED_LESSONS = pathlib.Path(__file__).resolve().parent.parent.parent / SOURCE  # the checkout's source notebooks
 GRADEBOOK = "gradebook.db"
+SECRET = ".actspace-secret"  # seeds the grading cases with each student's id; never leaves the course folder
 _UNSAFE_PATH = re.compile(r"[\\+()\[\]{}$^*?|]")  # nbgrader matches paths with regular expressions
 
 
 class CourseError(Exception):
     """A problem the user can fix, told in one line."""
-
-
-def use_own_tools():
-    """Put this interpreter's script folders first on PATH: nbgrader runs `alembic` and kernels by name.
-
-    That is the virtual environment's bin (even when it is not activated)
-    and, for a venv made with --system-site-packages, its base's bin.
-    """
-    own = [os.path.dirname(sys.executable), sysconfig.get_path("scripts"),
-           sysconfig.get_path("scripts", vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})]
-    first = list(dict.fromkeys(p for p in own if p and os.path.isdir(p)))
-    rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in first]
-    os.environ["PATH"] = os.pathsep.join(first + rest)
-    if _sees_system_site():  # then nbconvert's templates may live in the base's share/jupyter
-        base_share = os.path.join(sys.base_prefix, "share", "jupyter")
-        paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-        if os.path.isdir(base_share) and base_share not in paths:
-            os.environ["JUPYTER_PATH"] = os.pathsep.join(paths + [base_share])
-
-
-def _sees_system_site():
-    """Is this a venv made with --system-site-packages?"""
-    cfg = pathlib.Path(sys.prefix) / "pyvenv.cfg"
-    return sys.prefix != sys.base_prefix and cfg.is_file() and re.search(
-        r"^include-system-site-packages\s*=\s*true", cfg.read_text(), re.M | re.I) is not None
 
 
 def lessons_in(folder):
@@ -119,6 +98,22 @@ class Course:
     @property
     def gradebook(self):
         return self.root / GRADEBOOK
+
+    @property
+    def secret(self):
+        """This course's grading secret, made on first use (a file only the instructor can read)."""
+        path = self.root / SECRET
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+        text = path.read_text().strip()
+        if not text:
+            raise CourseError(f"{path} is empty: delete it (a new secret is made) or restore it")
+        return text
 
     @property
     def course_id(self):

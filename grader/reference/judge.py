@@ -6,7 +6,8 @@ same code a learner's practice check uses on its stored key.
 """
 import importlib
 
-from grader.checking.runner import Run, quiet, Capped
+from grader import exercises
+from grader.checking.runner import Run, quiet, Capped, run_cases
 from grader.checking.verdict import Result, as_kind, verdict  # noqa: F401  (Result: the judge's answer)
 from grader.exercises.spec import Exercise
 
@@ -33,3 +34,10 @@ def judge(exercise: Exercise, cases, run: Run):
     """Score the outcomes of `run` against the reference and write the feedback."""
     expected = [] if run.called_reference else expected_outputs(exercise, cases)
     return verdict(exercise, cases, run, expected, lambda m, i: misconception_output(exercise, m, cases[i]))
+
+
+def grade(name, fn, secret=None, student=""):
+    """Check `fn` against the reference on the grading cases of (course `secret`, `student`)."""
+    ex = exercises.get(name)
+    cases = exercises.grading_cases(name, exercises.DEFAULT_SECRET if secret is None else secret, student)
+    return judge(ex, cases, run_cases(fn, cases, may_call=ex.may_call))
