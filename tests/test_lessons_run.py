@@ -9,6 +9,7 @@ import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
 
+from grader.course import cells
 from lesson_files import curriculum, graded_cells, meta, notebook_path, read
 
 CURRICULUM = curriculum()
@@ -109,10 +110,55 @@ def test_student_version_runs_blank_without_the_reference(lesson, student_lesson
     nb = nbformat.read(path, as_version=4)
     seconds = execute(nb, path.parent, env=no_reference)
     print(f"{lesson} (student, blank): executed in {seconds:.1f} s")
-    allowed = {i for i, c in enumerate(nb.cells)
-               if meta(c).get("grade_id", "").endswith(("_check", "_tests"))}
+    checks = {i for i, c in enumerate(nb.cells) if meta(c).get("grade_id", "").endswith("_check")}
     found = errors(nb)
     assert found, "a blank notebook must show the learner what is left to do"
-    for i, ename in found:
-        assert ename == "NotImplementedError" and i in allowed, \
-            f"cell {i} failed with {ename}:\n{nb.cells[i].source[:300]}"
+    for i, ename in found:  # only the checks fail (the practice check reports the NotImplementedError)
+        assert ename == "AssertionError" and i in checks, f"cell {i} failed with {ename}:\n{nb.cells[i].source[:300]}"
+    assert {i for i, _ in found} == checks
+    for i in checks:
+        assert "NotImplementedError" in text_of(nb.cells[i]) and "Not yet" in text_of(nb.cells[i])
+
+
+def solved(lesson, student_lessons):
+    """The student version with every solution cell answered from the source: a learner's finished work."""
+    nb = nbformat.read(student_lessons / lesson / f"{lesson}.ipynb", as_version=4)
+    answers = {meta(c)["grade_id"]: c.source for c in read(lesson).cells if meta(c).get("solution")}
+    for cell in nb.cells:
+        if meta(cell).get("solution"):
+            cell.source = "\n".join(l for l in answers[meta(cell)["grade_id"]].splitlines()
+                                    if "### BEGIN SOLUTION" not in l and "### END SOLUTION" not in l)
+    return nb
+
+
+def validate(nb, folder, name):
+    """nbgrader's Validate with nbgrader's own default config (as on a hub): {exercise: error name} of failed checks."""
+    path = folder / name
+    path.mkdir()
+    nbformat.write(nb, path / f"{name}.ipynb")
+    results = Validator().validate(str(path / f"{name}.ipynb"))
+    failed = {}
+    for item in results.get("failed", []):
+        call = cells.CHECK_CALL.search(item["source"])
+        assert call, f"a failed cell that is not a check:\n{item['source'][:300]}"
+        failed[call.group(1)] = item["error"]
+    return results, failed
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_validate_fails_a_blank_notebook_listing_every_exercise_and_passes_a_solved_one(lesson, student_lessons, tmp_path):
+    blank = nbformat.read(student_lessons / lesson / f"{lesson}.ipynb", as_version=4)
+    _, failed = validate(blank, tmp_path / "blank", lesson)
+    assert sorted(failed) == sorted(CURRICULUM[lesson])
+    results, failed = validate(solved(lesson, student_lessons), tmp_path / "solved", lesson)
+    assert results == {} and failed == {}
+
+
+def test_validate_fails_a_wrong_answer_and_names_its_misconception(student_lessons, tmp_path):
+    lesson = "01_change_of_basis"
+    nb = solved(lesson, student_lessons)
+    cell = next(c for c in nb.cells if meta(c).get("grade_id") == "map_in_basis")
+    cell.source = "def map_in_basis(A, B):\n    return B @ A @ np.linalg.inv(B)\n"
+    _, failed = validate(nb, tmp_path / "wrong", lesson)
+    assert list(failed) == ["map_in_basis"]
+    assert "likely misconception: B A B^-1 instead of B^-1 A B" in failed["map_in_basis"]

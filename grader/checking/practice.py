@@ -49,6 +49,7 @@ class CheckResult:
     score: float
     feedback: str
     misconceptions: list
+    summary: str = ""  # one line: how many practice cases passed, and the likely misconception
 
     def __repr__(self):
         return f"CheckResult({self.name!r}, passed={self.passed}, score={self.score:.3f})"
@@ -66,7 +67,7 @@ def _keys():
 
 
 def names():
-    """Every exercise that has a practice key, in course order."""
+    """Every exercise that has a practice key."""
     return tuple(_keys())
 
 
@@ -121,4 +122,8 @@ def check(name, fn, *, show=True):
     report = "\n".join(lines)
     if show:
         print(report)
-    return CheckResult(name, passed, result.score, report, result.misconceptions)
+    summary = f"{name}: {result.passed} of {result.total} practice checks passed"
+    if result.misconceptions:
+        summary += "; likely misconception: " + "; ".join(result.misconceptions)
+    return CheckResult(name, passed, result.score, report, result.misconceptions,
+                       summary + ("" if passed else " (the report above says more)"))
