@@ -14,7 +14,6 @@ Two nbgrader preprocessors of the autograde step, both outside the kernel:
   process's memory (``take``), so the grades that reach the course's
   gradebook never pass through a file the kernel could have written.
 """
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,10 +25,10 @@ from traitlets import Unicode
 from grader import exercises
 from grader.checking import evidence
 from grader.checking.cases import UnknownExercise
+from grader.course.cells import exercise_of
 from grader.reference.judge import judge
 from grader.autograde.execution import stopped
 
-POINTS_CALL = re.compile(r"^\s*grader\.points\(\s*[\"'](\w+)[\"']", re.M)
 NOTES_KEY = "actspace"  # notebook metadata written by the intake step: {"notes": [...]}
 _RECORDS = {}
 
@@ -52,12 +51,6 @@ def take(assignment, student):
 def forget():
     """Drop every record (before a new grading run in this process)."""
     _RECORDS.clear()
-
-
-def exercise_of(cell):
-    """The exercise a graded cell checks with `grader.points`, or None (a cell nbgrader scores by its own rule)."""
-    names = POINTS_CALL.findall(cell.source) if cell.cell_type == "code" else []
-    return names[0] if len(names) == 1 else None
 
 
 def _stream(text):
