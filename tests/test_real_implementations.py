@@ -1252,6 +1252,24 @@ for _t in ("no bias column", "fitting the 0/1 labels directly", "returning the e
     wrong("linear_probe_accuracy", _t, named=_t)(misconception("linear_probe_accuracy", _t))
 
 
+@wrong("linear_probe_accuracy", "port: scikit-learn RidgeClassifier (alpha=1.0, intercept not penalised) instead of least squares")
+def _(H, y):
+    X, t = np.asarray(H, float), 2.0 * np.asarray(y) - 1
+    X_offset, t_offset = X.mean(0), t.mean()
+    Xc = X - X_offset
+    coef = np.linalg.solve(Xc.T @ Xc + 1.0 * np.eye(X.shape[1]), Xc.T @ (t - t_offset))
+    return float(np.mean((Xc @ coef + t_offset > 0) == (np.asarray(y) == 1)))
+
+
+@wrong("linear_probe_accuracy", "logistic regression by gradient descent instead of least squares")
+def _(H, y):
+    X, y = np.c_[H, np.ones(len(H))], np.asarray(y)
+    w = np.zeros(X.shape[1])
+    for _ in range(3000):
+        w -= 0.05 * X.T @ (1 / (1 + np.exp(-np.clip(X @ w, -50, 50))) - y) / len(y)
+    return float(np.mean((X @ w > 0) == (y == 1)))
+
+
 # ====================================================================== the tests
 
 @pytest.mark.parametrize("name,fn", RIGHT)
