@@ -203,12 +203,10 @@ def _invert_cases(rng):
     W, x = make.contraction(rng, 3, 0.6), rng.normal(size=3)
     b = -(W @ x) + rng.uniform(0.5, 1.0, size=3)  # every unit on at x
     cases.append(Case("every unit on at the answer", (x + W @ x + b, W, b)))
-    W = make.contraction(rng, 4, 0.75)
-    cases.append(Case("n_steps=300 passed by keyword", (rng.normal(size=4), W, 0.3 * rng.normal(size=4)), {"n_steps": 300}))
     cases.append(Case("a zero layer: x = y - relu(b)", (rng.normal(size=3), np.zeros((3, 3)), np.array([1.0, -1.0, 0.5]))))
     # slow contraction: every unit on near the answer and W symmetric with an eigenvalue near 1, so a step
     # shortens the error only by that factor; I + W stays well conditioned, so float32 lands close
-    for d, top, kw in ((3, 0.9, {}), (4, 0.96, {"n_steps": 800})):
+    for d, top, kw in ((3, 0.9, {}), (4, 0.95, {"n_steps": 600})):
         Q = make.rotation(rng, d)
         W = Q @ np.diag(np.linspace(top, 0.3, d)) @ Q.T
         x = rng.normal(size=d)
