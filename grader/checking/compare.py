@@ -19,10 +19,6 @@ def fmt(a, limit=30, precision=4):
     return np.array2string(a, precision=precision, suppress_small=precision <= 4, threshold=limit, separator=", ")
 
 
-def is_float32(a):
-    return np.asarray(a).dtype in (np.float32, np.float16)
-
-
 def _close(got, expected):
     """Entrywise closeness within the current case's tolerance (``tolerances.allowed``), whatever ``got``'s dtype."""
     got, expected = np.asarray(got, float), np.asarray(expected, float)

@@ -23,7 +23,10 @@ operations of other correct implementations (einsum, loops, inv instead of
 solve, sums over many terms); ``FLOOR`` is the rounding any float32 result has
 even on exact inputs. Cases are designed so that an almost-right answer
 (a few iterations short, eps in the wrong place, a wrong shift) lands far
-outside, and ``tests/test_real_implementations.py`` checks both sides.
+outside, and ``tests/test_real_implementations.py`` checks both sides (its
+float32 ports of nanoGPT, minGPT, TransformerLens, ... land at most 0.12 of
+the tolerance from the reference, the slowly contracting ``invert_residual``
+case being the closest; the next is 0.09).
 
 When the judge has no per-case deviation (an old practice key), the fixed
 pair ``FALLBACK_RTOL``/``FALLBACK_ATOL`` is used for every answer, whatever its
@@ -38,7 +41,8 @@ EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7
 
 SAFETY = 30.0  # a correct float32 computation lands within SAFETY x the reference's float32 deviation
 FLOOR = 64 * EPS32  # 7.6e-6 of the answer's scale: round-off of any float32 result, even on exact inputs
-PROBES = 1  # perturbed copies of a case's inputs the reference is run on (the float32-rounded inputs)
+PROBES = 1  # perturbed copies of a case's inputs the reference is run on: the float32-rounded inputs
+# (a random +-1 eps probe was tried and dropped: it moves exact inputs off a kink and inflates the tolerance)
 
 # without a per-case deviation: one pair for every answer (loose enough for float32)
 FALLBACK_RTOL = 2e-4
@@ -48,9 +52,6 @@ FALLBACK_ATOL = 2e-5
 GEOMETRY_TOL = 2e-4
 # cone directions: 1 - cos(angle) between your column and the reference's
 CONE_TOL = 1e-8  # (about 1.4e-4 rad: float32 lands 1e-5 rad away at worst, float16 1e-3)
-
-# misconceptions are named by agreement; an answer "agrees" with a misconception within this many case tolerances
-AGREE_FACTOR = 1.0
 
 # an error below this share of the entry's size is invisible in the 4-significant-digit printout of feedback
 PRINT_RESOLUTION = 5e-5
@@ -88,14 +89,6 @@ def allowed(expected):
     if deviation is None:
         return FALLBACK_ATOL * scale + FALLBACK_RTOL * expected
     return np.broadcast_to(max(SAFETY * float(deviation), FLOOR * scale), expected.shape)
-
-
-def describe(expected):
-    """The tolerance in words, for feedback."""
-    deviation = _slack.get()
-    if deviation is None:
-        return f"{FALLBACK_ATOL:g} x scale + {FALLBACK_RTOL:g} x |expected|"
-    return f"{float(np.max(allowed(expected), initial=0.0)):.2g}"
 
 
 # ---------------------------------------------------------------- the deviation of a case
