@@ -214,10 +214,16 @@ def test_wrong_shapes_nan_and_strange_objects_are_reported_not_raised():
     r = grader.grade("relu", lambda x: AlwaysEqual())
     assert r.score == 0 and "AlwaysEqual" in r.feedback
 
-    class Sneaky(np.ndarray):
-        pass
+    class Sneaky(np.ndarray):  # an ndarray subclass is read as the plain array it is: its own methods never run
+        def __eq__(self, other):
+            return True
+
+        def __sub__(self, other):
+            return np.zeros(self.shape)
+    r = grader.grade("relu", lambda x: np.zeros(np.shape(x)).view(Sneaky))
+    assert r.score < 1
     r = grader.grade("relu", lambda x: np.maximum(x, 0).view(Sneaky))
-    assert r.score == 0 and "Sneaky" in r.feedback
+    assert r.score == 1
     r = grader.grade("relu", "not a function")
     assert r.score == 0 and "expected a function" in r.feedback
     r = grader.grade("relu", lambda x: [[1, 2], [3]])

@@ -11,25 +11,18 @@ import numpy as np
 from grader.checking import tolerances as tol
 
 
-def fmt(a, limit=30):
+def fmt(a, limit=30, precision=4):
     """A short, readable rendering of an array for feedback."""
     a = np.asarray(a)
     if a.dtype.kind == "b":
         return np.array2string(a, threshold=limit, separator=", ")
-    return np.array2string(a, precision=4, suppress_small=True, threshold=limit, separator=", ")
+    return np.array2string(a, precision=precision, suppress_small=precision <= 4, threshold=limit, separator=", ")
 
 
-def is_float32(a):
-    return np.asarray(a).dtype in (np.float32, np.float16)
-
-
-def _close(got, expected, scale=None):
-    """Entrywise closeness, with the tolerance of ``got``'s precision."""
-    rtol, atol = tol.pair(is_float32(got))
+def _close(got, expected):
+    """Entrywise closeness within the current case's tolerance (``tolerances.allowed``), whatever ``got``'s dtype."""
     got, expected = np.asarray(got, float), np.asarray(expected, float)
-    if scale is None:
-        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    return np.abs(got - expected) <= atol * scale + rtol * np.abs(expected)
+    return np.abs(got - expected) <= tol.allowed(expected)
 
 
 def arrays_close(got, expected, case=None):
@@ -49,7 +42,13 @@ def arrays_close(got, expected, case=None):
     diff[ok] = 0
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
     where = f" at index {idx}" if idx else ""
-    return f"{int((~ok).sum())} of {ok.size} entries are wrong; the largest error, {diff[idx]:.3g}, is{where}"
+    text = f"{int((~ok).sum())} of {ok.size} entries are wrong; the largest error, {diff[idx]:.3g}, is{where}"
+    limit = float(tol.allowed(expected)[idx])
+    if diff[idx] < tol.PRINT_RESOLUTION * max(1.0, abs(float(expected[idx]))):
+        text += (f". That is {diff[idx] / limit:.3g} times the tolerance ({limit:.2g}) but too small to show in "
+                 "4-digit printouts, so the values can look equal: the method is right or nearly so, the result "
+                 "is not precise enough (too few iterations? a step done in float16 or with a rounded constant?)")
+    return text
 
 
 def exactly_equal(got, expected, case=None):
@@ -85,7 +84,7 @@ def columns_up_to_sign(got, expected, case=None):
         return f"expected shape {expected.shape}, but your function returned shape {got.shape}"
     g = got.astype(float)
     signs = np.where(np.sum(g * expected, axis=0) < 0, -1.0, 1.0)  # (k,)
-    msg = arrays_close((g * signs).astype(got.dtype), expected)
+    msg = arrays_close(g * signs, expected)
     return msg and msg + " (after flipping column signs to match; signs are free)"
 
 
@@ -104,7 +103,7 @@ def cone_generators(got, expected, case=None):
         return "some of your columns are zero or not finite; a cone generator is a non-zero direction"
     e, _ = _unit_columns(expected.astype(float))
     cos = e.T @ g  # (k, k): cosine between reference column i and your column j
-    eps = tol.GEOMETRY_TOL_FLOAT32 if is_float32(got) else tol.GEOMETRY_TOL
+    eps = tol.CONE_TOL
     unused = list(range(g.shape[1]))
     for i in range(e.shape[1]):
         match = [j for j in unused if cos[i, j] >= 1 - eps]
@@ -127,15 +126,15 @@ def orthonormal_basis_of(got, expected, case):
     if k == 0:
         return None
     g = got.astype(float)
-    eps = tol.GEOMETRY_TOL_FLOAT32 if is_float32(got) else tol.GEOMETRY_TOL
+    eps = tol.GEOMETRY_TOL
     if not np.all(np.isfinite(g)):
         return "your basis contains NaN or inf"
     gram = g.T @ g
-    if np.max(np.abs(gram - np.eye(k))) > eps * 10:
+    if np.max(np.abs(gram - np.eye(k))) > eps:
         return f"your columns are not orthonormal: Q^T Q should be the identity but is {fmt(gram)}"
     W = np.asarray(case.args[0], float)
     scale = max(1.0, np.linalg.norm(W, 2))
-    if np.max(np.abs(W @ g)) > eps * 10 * scale:
+    if np.max(np.abs(W @ g)) > eps * scale:
         return f"your columns are not in the null space: W @ Q should be 0 but its largest entry is {np.max(np.abs(W @ g)):.3g}"
     return None
 

@@ -77,7 +77,7 @@ def _comparator(name):
 
 @functools.lru_cache(maxsize=None)
 def load(name):
-    """(exercise, cases, expected answers, wrong answers [misconception][case]) of exercise `name`."""
+    """(exercise, cases, expected answers, wrong answers [misconception][case], float32 deviations) of `name`."""
     keys = _keys()
     if name not in keys:
         raise UnknownExercise(f"unknown exercise {name!r}; known exercises: {', '.join(keys) or '(no practice keys installed)'}")
@@ -88,7 +88,8 @@ def load(name):
     cases = [decode_case(c) for c in k["cases"]]
     expected = [_value(c["expected"]) for c in k["cases"]]
     wrong = [[_value(c["wrong"][m]) for c in k["cases"]] for m in range(len(spec.misconceptions))]
-    return spec, cases, expected, wrong
+    deviations = [float(c["deviation"]) for c in k["cases"]]
+    return spec, cases, expected, wrong, deviations
 
 
 def _value(data):
@@ -108,9 +109,9 @@ def check(name, fn, *, show=True):
 
     Never raises because of what `fn` does; an unknown `name` raises UnknownExercise.
     """
-    spec, cases, expected, wrong = load(name)
+    spec, cases, expected, wrong, deviations = load(name)
     run = run_cases(fn, cases, may_call=spec.may_call)
-    result = verdict(spec, cases, run, expected, _wrong_answer(wrong))
+    result = verdict(spec, cases, run, expected, _wrong_answer(wrong), deviations)
     passed = result.passed == result.total and result.total > 0
     lines = [result.feedback.replace(" checks passed", " practice checks passed", 1)]
     if passed:

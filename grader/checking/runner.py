@@ -26,9 +26,14 @@ from grader.checking import tolerances as tol
 from grader.checking.packages import package_dir
 
 _SCALARS = (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
-            np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64)
+            np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64, np.longdouble)
 _MAX_DEPTH = 4
 _MAX_ITEMS = 10_000_000
+# array libraries whose objects np.asarray converts without help (their `__array__` is the library's own code)
+_ARRAY_LIBRARIES = ("jax", "jaxlib", "cupy", "pandas", "xarray", "tensorflow", "dask")
+
+
+TICK = 0.05  # seconds between the alarms that watch a call (importing or not, out of time or not)
 
 
 class BadReturn(Exception):
@@ -37,6 +42,10 @@ class BadReturn(Exception):
 
 class StudentTimeout(BaseException):
     """Raised inside a call that ran too long (a BaseException, so `except Exception` in student code does not swallow it)."""
+
+    def __init__(self, import_seconds=0.0, in_import=False):
+        super().__init__()
+        self.import_seconds, self.in_import = import_seconds, in_import
 
 
 @dataclass
@@ -59,25 +68,86 @@ class Run:
     notes: list = field(default_factory=list)
 
 
+def _type_name(t):
+    return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__name__
+
+
+def _trusted_array(array):
+    """A plain ndarray (any subclass viewed as the base class, copied), numbers only; longdouble becomes float64."""
+    base = np.array(np.ndarray.view(array, np.ndarray), copy=True)  # C-level view: no method of a subclass runs
+    kind = base.dtype.kind
+    if kind == "c":
+        raise BadReturn(f"an array of complex numbers (dtype {base.dtype}); return real numbers (e.g. .real)")
+    if kind not in "biuf":
+        raise BadReturn(f"an array of dtype {base.dtype} (expected numbers)")
+    if kind == "f" and base.dtype.itemsize > 8:  # float128: the nearest kind every judge reads, as the evidence does
+        base = base.astype(np.float64)
+    return base
+
+
+def _torch_tensor(value):
+    """A torch.Tensor as a NumPy array, or None if `value` is not one (torch is never imported here)."""
+    t = type(value)
+    torch = sys.modules.get("torch")
+    if torch is None or not (t.__module__ or "").startswith("torch") or not isinstance(value, torch.Tensor):
+        return None
+    tensor = value.detach().cpu()
+    try:
+        array = tensor.numpy()
+    except (TypeError, RuntimeError):  # e.g. bfloat16, which NumPy has no dtype for
+        array = tensor.double().numpy()
+    if type(array) is not np.ndarray:
+        raise BadReturn(f"an object of type {_type_name(t)} that does not convert to a NumPy array; "
+                        "return your_tensor.detach().cpu().numpy()")
+    return array
+
+
 def sanitize(value, depth=0):
-    """Copy a returned value into trusted types: ndarray (numeric dtype) or list; else BadReturn."""
+    """Copy a returned value into trusted types: ndarray (numeric dtype) or list; else BadReturn.
+
+    Accepts what the contract accepts, anything np.asarray turns into numbers:
+    arrays and their subclasses (np.matrix, a masked array with its masked
+    entries as 0), NumPy and Python numbers (longdouble as float64), lists and
+    tuples of them, torch tensors and arrays of the common array libraries.
+    Nothing of a returned object's own code runs here except a torch tensor's
+    or an array library's conversion; callers run this inside the call's time
+    limit.
+    """
     t = type(value)
     if t is np.ndarray:
-        if value.dtype.kind not in "biuf":
-            raise BadReturn(f"an array of dtype {value.dtype} (expected numbers)")
-        return np.array(value, copy=True)
+        return _trusted_array(value)
     if t in _SCALARS:
         if t is int and abs(value) > 2 ** 63:
             raise BadReturn("an integer too large to be a count")
-        return np.array(value)
+        return _trusted_array(np.array(value))
     if t in (list, tuple):
         if depth >= _MAX_DEPTH:
             raise BadReturn("lists nested too deeply")
         if len(value) > _MAX_ITEMS:
             raise BadReturn("a list that is far too long")
         return [sanitize(v, depth + 1) for v in value]
-    raise BadReturn(f"an object of type {t.__module__}.{t.__qualname__}" if t.__module__ != "builtins"
-                    else f"an object of type {t.__name__}")
+    if t is np.ma.MaskedArray:
+        return _trusted_array(np.ma.filled(value, 0))  # a masked (hidden) entry counts as 0
+    if isinstance(value, np.ndarray):
+        return _trusted_array(value)
+    if isinstance(value, float):  # a float subclass: its value, read by float's own code
+        return np.array(float.__float__(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sanitize(int.__index__(value), depth)
+    array = _torch_tensor(value)
+    if array is not None:
+        return _trusted_array(array)
+    root = (t.__module__ or "").split(".")[0]
+    if root in _ARRAY_LIBRARIES:
+        array = np.asarray(value)
+        if type(array) is not np.ndarray:
+            raise BadReturn(f"an object of type {_type_name(t)}; return np.asarray(your_result)")
+        return _trusted_array(array)
+    if isinstance(value, np.generic):
+        raise BadReturn(f"a NumPy scalar of type {_type_name(t)}; return float(your_result) or an array")
+    if isinstance(value, (dict, set, str, bytes)) or value is None:
+        raise BadReturn(f"an object of type {_type_name(t)}")
+    raise BadReturn(f"an object of type {_type_name(t)}; convert it before returning it, e.g. with np.asarray(...)")
 
 
 def _reference_dir(package="solutions"):
@@ -168,17 +238,45 @@ def _watch(ref_dir, helper_dir, allowed, flag):
     return profile
 
 
-def _call_with_timeout(fn, args, kwargs, seconds):
-    """fn(*args, **kwargs), raising StudentTimeout after `seconds` (SIGALRM in the main thread)."""
+def _importing(frame):
+    """Is this frame (or one it was called from) inside Python's import machinery?"""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _call_with_timeout(fn, args, kwargs, seconds, tick=TICK):
+    """fn(*args, **kwargs), raising StudentTimeout after `seconds` (SIGALRM in the main thread).
+
+    Time spent importing modules does not count, and the timeout is never
+    delivered inside an import: a first `import torch` takes about 3 s cold,
+    and an import stopped halfway can leave a module that never imports again
+    in this process. An alarm every `tick` seconds samples whether the call is
+    importing; only after IMPORT_GRACE seconds of importing is it stopped
+    anyway (StudentTimeout.in_import says so).
+    """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        return _call_in_thread(fn, args, kwargs, seconds)
+        return _call_in_thread(fn, args, kwargs, seconds, tick)
+    start = time.perf_counter()
+    clock = {"last": start, "import": 0.0}
 
     def on_alarm(signum, frame):
-        raise StudentTimeout()
+        now = time.perf_counter()
+        if _importing(frame):
+            clock["import"] += now - clock["last"]
+            clock["last"] = now
+            if clock["import"] > tol.IMPORT_GRACE:
+                raise StudentTimeout(clock["import"], in_import=True)
+            return
+        clock["last"] = now
+        if now - start - clock["import"] >= seconds:  # raised again every tick if it is swallowed
+            raise StudentTimeout(clock["import"])
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)  # and again every 0.25 s if it is swallowed
+        signal.setitimer(signal.ITIMER_REAL, tick, tick)
         try:
             return fn(*args, **kwargs)
         finally:
@@ -187,7 +285,7 @@ def _call_with_timeout(fn, args, kwargs, seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _call_in_thread(fn, args, kwargs, seconds):
+def _call_in_thread(fn, args, kwargs, seconds, tick=TICK):
     box = {}
 
     def target():
@@ -197,20 +295,34 @@ def _call_in_thread(fn, args, kwargs, seconds):
             box["error"] = e
 
     t = threading.Thread(target=target, daemon=True)
+    start = time.perf_counter()
     t.start()
-    t.join(seconds)
-    if t.is_alive():
-        _stop_thread(t)
-        raise StudentTimeout()
+    imported = 0.0
+    while True:
+        t.join(tick)
+        if not t.is_alive():
+            break
+        if _importing(sys._current_frames().get(t.ident)):
+            imported += tick
+            if imported <= tol.IMPORT_GRACE:
+                continue
+        if time.perf_counter() - start - imported >= seconds or imported > tol.IMPORT_GRACE:
+            in_import = imported > tol.IMPORT_GRACE
+            _stop_thread(t, in_import=in_import)
+            raise StudentTimeout(imported, in_import=in_import)
     if "error" in box:
         raise box["error"]
     return box["value"]
 
 
-def _stop_thread(t, tries=20):
-    """Raise StudentTimeout inside thread `t` (works for Python-level loops) so it does not spin forever."""
+def _stop_thread(t, tries=20, in_import=False):
+    """Raise StudentTimeout inside thread `t` (works for Python-level loops) so it does not spin forever.
+
+    Never while it is importing a module, unless `in_import` (the import itself hangs).
+    """
     for _ in range(tries):
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident), ctypes.py_object(StudentTimeout))
+        if in_import or not _importing(sys._current_frames().get(t.ident)):
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident), ctypes.py_object(StudentTimeout))
         t.join(0.05)
         if not t.is_alive():
             return
@@ -256,16 +368,19 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
             with quiet(sink):
                 if ref_dir or helper_dir:
                     sys.setprofile(_watch(ref_dir, helper_dir, allowed, flag))
-                try:
-                    value = _call_with_timeout(fn, args, kwargs, timeout)
+                try:  # converting the value runs inside the time limit too (a tensor's own .numpy())
+                    value = _call_with_timeout(lambda: sanitize(fn(*args, **kwargs)), (), {}, timeout)
                 finally:
                     sys.setprofile(old_profile)
-            outcome = Outcome("ok", value=sanitize(value))
-        except StudentTimeout:
+            outcome = Outcome("ok", value=value)
+        except StudentTimeout as e:
             stopped = f"not run: an earlier case did not return within {timeout:g} s"
-            outcome = Outcome("timeout", message=f"your function did not return within {timeout:g} seconds and was stopped (an endless loop?)")
+            outcome = Outcome("timeout", message=_timeout_message(e, timeout))
         except BadReturn as e:
-            outcome = Outcome("bad_return", message=f"your function returned {e}; return a NumPy array (or a list of numbers)")
+            text = str(e)
+            if ";" not in text:
+                text += "; return a NumPy array (or a list of numbers)"
+            outcome = Outcome("bad_return", message=f"your function returned {text}")
         except RecursionError as e:
             outcome = Outcome("error", message=f"RecursionError: {e}")
         except KeyboardInterrupt:
@@ -282,6 +397,16 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
         _check_inputs_untouched(case, args, kwargs, run)
     run.printed = sink.text()
     return run
+
+
+def _timeout_message(e, timeout):
+    if getattr(e, "in_import", False):
+        return (f"your function was stopped while importing a module, after {e.import_seconds:.0f} s of importing; "
+                "a module whose import was interrupted may fail to import again in this kernel: restart the kernel, "
+                "and import heavy modules once, at the top of the notebook")
+    spent = getattr(e, "import_seconds", 0.0)
+    extra = f", not counting {spent:.1f} s spent importing modules," if spent >= 0.1 else ""
+    return f"your function did not return within {timeout:g} seconds{extra} and was stopped (an endless loop?)"
 
 
 def _check_inputs_untouched(case, args, kwargs, run):

@@ -10,12 +10,17 @@ key. Nothing here knows where the answers came from.
 answer), ``compare``, ``same`` and ``misconceptions`` (each with ``title``,
 ``explanation`` and ``hint``); ``wrong(m, i)`` is misconception ``m``'s
 answer on case ``i`` (it may raise: then that misconception is not named).
+``deviations`` (optional, one number per case) is how far the reference lands
+on that case when its inputs carry float32 round-off; it sets the case's
+tolerance (``grader.checking.tolerances``). Without it every answer is judged
+with the fixed fallback pair.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from grader.checking import compare as cmp
+from grader.checking import tolerances as tol
 from grader.checking.runner import BadReturn, Run, quiet, Capped
 
 KIND_WORDS = {"array": "an array", "int": "a whole number", "float": "a number",
@@ -88,11 +93,20 @@ def describe_args(spec, case):
     return f"{spec.name}({', '.join(parts)})"
 
 
-def show(value, indent="      "):
+def show(value, indent="      ", precision=4):
     """An answer for the feedback: its shape, then its values."""
     if isinstance(value, list):
-        return f"{len(value)} arrays:" + "".join(f"\n{indent}[{i}] " + show(v, indent + "    ") for i, v in enumerate(value))
-    return f"shape {np.shape(value)}:\n{indent}" + cmp.fmt(value).replace("\n", "\n" + indent)
+        return f"{len(value)} arrays:" + "".join(f"\n{indent}[{i}] " + show(v, indent + "    ", precision)
+                                                 for i, v in enumerate(value))
+    return f"shape {np.shape(value)}:\n{indent}" + cmp.fmt(value, precision=precision).replace("\n", "\n" + indent)
+
+
+def _distinct_precision(expected, got):
+    """The fewest digits (4 to 12) at which the printouts of `expected` and `got` differ, so they never look equal."""
+    for precision in (4, 6, 8, 10, 12):
+        if show(expected, precision=precision) != show(got, precision=precision):
+            return precision
+    return 4
 
 
 def _agrees(spec, answer, wrong_answer, case):
@@ -101,19 +115,39 @@ def _agrees(spec, answer, wrong_answer, case):
     return spec.compare(answer, wrong_answer, case) is None
 
 
-def _matches(spec, m, cases, answers, failed, wrong):
-    """Does the learner agree with misconception `m` on every failed case?"""
-    for i in failed:
+def _slack(deviations, i):
+    return tol.case_slack(None if deviations is None else deviations[i])
+
+
+def _matches(spec, m, cases, answers, failed, wrong, expected, deviations=None):
+    """Does misconception `m` explain the learner's results, case by case?
+
+    Named only when its behaviour matches wherever the learner's function
+    returned something: on every failed case the learner agrees with `m`, and
+    on every passed case `m` is right too (a misconception that is wrong on a
+    case the learner gets right is not the learner's mistake, e.g. one that
+    also gets batches wrong when only single points fail).
+    """
+    if not failed:
+        return False
+    failed = set(failed)
+    for i, answer in enumerate(answers):
+        if answer is None:
+            continue  # raised, timed out, not run: says nothing either way
         try:
-            with quiet(Capped(0)):
-                if not _agrees(spec, answers[i], as_kind(wrong(m, i), spec.output), cases[i]):
+            with quiet(Capped(0)), _slack(deviations, i):
+                theirs = as_kind(wrong(m, i), spec.output)
+                if i in failed:
+                    if not _agrees(spec, answer, theirs, cases[i]):
+                        return False
+                elif spec.compare(coerce(theirs, spec.output), expected[i], cases[i]) is not None:
                     return False
         except Exception:
             return False
-    return bool(failed)
+    return True
 
 
-def verdict(spec, cases, run: Run, expected, wrong):
+def verdict(spec, cases, run: Run, expected, wrong, deviations=None):
     """Score the outcomes of `run` against `expected` (one answer per case) and write the feedback."""
     total, name = len(cases), spec.name
     if run.called_reference:
@@ -126,7 +160,7 @@ def verdict(spec, cases, run: Run, expected, wrong):
         if out.status == "ok":
             try:
                 answers[i] = coerce(out.value, spec.output)
-                with quiet(Capped(0)):
+                with quiet(Capped(0)), _slack(deviations, i):
                     message = spec.compare(answers[i], expected[i], case)
             except BadReturn as e:
                 message = f"your function returned {e}"
@@ -136,7 +170,8 @@ def verdict(spec, cases, run: Run, expected, wrong):
                 failed.append(i)
         results.append(CaseResult(case.label, not message, message or ""))
     passed = sum(r.passed for r in results)
-    named = [m for k, m in enumerate(spec.misconceptions) if _matches(spec, k, cases, answers, failed, wrong)]
+    named = [m for k, m in enumerate(spec.misconceptions)
+             if _matches(spec, k, cases, answers, failed, wrong, expected, deviations)]
     text = feedback(spec, cases, expected, answers, results, run, named)
     return Result(name, passed / total if total else 0.0, text, passed, total, results, [m.title for m in named])
 
@@ -154,9 +189,11 @@ def feedback(spec, cases, expected, answers, results, run, named):
         lines.append(f"  call:     {describe_args(spec, cases[i])}")
         lines.append(f"  problem:  {results[i].message}")
         if answers[i] is not None:
+            precision = 4
             if cases[i].public:
-                lines.append(f"  expected: {show(expected[i])}")
-            lines.append(f"  got:      {show(answers[i])}")
+                precision = _distinct_precision(expected[i], answers[i])
+                lines.append(f"  expected: {show(expected[i], precision=precision)}")
+            lines.append(f"  got:      {show(answers[i], precision=precision)}")
         for m in named:
             hint = HINT_TITLES.get(getattr(m, "hint", 0))
             lines.append(f"Likely misconception - {m.title}: {m.explanation}"

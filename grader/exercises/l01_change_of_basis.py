@@ -35,6 +35,10 @@ def _points_and_bases(rng):
     Misconception("the batch multiplied on the wrong side",
                   "With one point per row, the coordinates are X @ inv(B).T (the row form of inv(B) @ x), not X @ inv(B).",
                   lambda B, x: np.asarray(x) @ _inv(B)),
+    Misconception("inv(B).T applied to a single point",
+                  "The transpose belongs to the row form only: a batch is X @ inv(B).T, but one point (a column) is inv(B) @ x, "
+                  "not inv(B).T @ x. np.linalg.solve(B, x.T).T handles both.",
+                  lambda B, x: _inv(B).T @ np.asarray(x, float) if np.ndim(x) == 1 else np.asarray(x, float) @ _inv(B).T),
 ])
 def _to_basis_cases(rng):
     return _points_and_bases(rng)
@@ -138,6 +142,22 @@ def _null_not_normalised(W):
     return 2.0 * Vt[rank:].T
 
 
+def _null_loose_cutoff(W):
+    """Singular values below 1e-3 of the largest counted as zero: a near-singular invertible layer loses a direction."""
+    W = np.asarray(W, float)
+    _, s, Vt = np.linalg.svd(W)
+    rank = int(np.sum(s > 1e-3 * (s[0] if s.size else 0)))
+    return Vt[rank:].T.reshape(W.shape[1], W.shape[1] - rank)
+
+
+def _near_singular(rng, singular_values, d_out, d_in):
+    """A (d_out, d_in) layer with exactly these singular values, in random directions."""
+    U, V = make.rotation(rng, d_out), make.rotation(rng, d_in)
+    S = np.zeros((d_out, d_in))
+    S[np.arange(len(singular_values)), np.arange(len(singular_values))] = singular_values
+    return U @ S @ V.T
+
+
 def _null_smallest_singular(W):
     """Always one vector: the right singular vector of the smallest singular value, even when W is full rank."""
     W = np.asarray(W, float)
@@ -155,6 +175,10 @@ def _null_smallest_singular(W):
     Misconception("always returning one vector",
                   "The null space has dimension d_in - rank(W): none for an invertible layer, several for a very flat one. Count singular values above a small tolerance.",
                   _null_smallest_singular),
+    Misconception("a rank cut-off far above round-off",
+                  "A singular value is zero only up to round-off: count those above about 1e3 * max(W.shape) * eps * s[0] "
+                  "(np.finfo(W.dtype).eps); a cut such as 1e-3 * s[0] throws away real, if small, directions.",
+                  _null_loose_cutoff),
 ])
 def _null_cases(rng):
     cases = [Case("pen and paper: W = [[1, 1]] collapses the direction (1, -1)", (np.array([[1.0, 1.0]]),), public=True),
@@ -163,4 +187,11 @@ def _null_cases(rng):
         W = rng.normal(size=(d_out, r)) @ rng.normal(size=(r, d_in))
         cases.append(Case(f"a rank-{r} layer from R^{d_in} to R^{d_out}", (W,)))
     cases.append(Case("the zero layer on R^3 (everything collapses)", (np.zeros((2, 3)),)))
+    # small but real singular values: far above round-off (also in float32), far below a loose cut-off
+    cases.append(Case("a near-singular but invertible 2x2 layer (singular values 1 and 5e-4): the null space is {0}",
+                      (_near_singular(rng, [1.0, 5e-4], 2, 2),)))
+    cases.append(Case("a near-singular but invertible 3x3 layer (singular values 2, 1, 1.5e-3)",
+                      (_near_singular(rng, [2.0, 1.0, 1.5e-3], 3, 3),)))
+    cases.append(Case("a rank-3 layer on R^4 with a small singular value 8e-4 (the null space is a line)",
+                      (_near_singular(rng, [1.0, 0.5, 8e-4], 4, 4),)))
     return cases

@@ -183,6 +183,10 @@ def _iterate(y, W, b, n_steps, sign=-1.0, x0=None):
     Misconception("forgetting the bias",
                   "The block is x + relu(W x + b): keep b inside the ReLU in every step.",
                   lambda y, W, b, n_steps=200: _iterate(y, _a(W), np.zeros_like(_a(b)), n_steps)),
+    Misconception("ignoring the n_steps argument",
+                  "Iterate as many times as you are asked, `for _ in range(n_steps)`: a slowly contracting layer needs more "
+                  "than the default 200 steps to converge.",
+                  lambda y, W, b, n_steps=200: _iterate(y, W, b, 200)),
     Misconception("returning y unchanged",
                   "y is the block's output, not its input: find x with x + relu(W x + b) = y by "
                   "iterating x <- y - relu(W x + b).",
@@ -199,7 +203,15 @@ def _invert_cases(rng):
     W, x = make.contraction(rng, 3, 0.6), rng.normal(size=3)
     b = -(W @ x) + rng.uniform(0.5, 1.0, size=3)  # every unit on at x
     cases.append(Case("every unit on at the answer", (x + W @ x + b, W, b)))
-    W = make.contraction(rng, 4, 0.75)
-    cases.append(Case("n_steps=400 passed by keyword", (rng.normal(size=4), W, 0.3 * rng.normal(size=4)), {"n_steps": 400}))
     cases.append(Case("a zero layer: x = y - relu(b)", (rng.normal(size=3), np.zeros((3, 3)), np.array([1.0, -1.0, 0.5]))))
+    # slow contraction: every unit on near the answer and W symmetric with an eigenvalue near 1, so a step
+    # shortens the error only by that factor; I + W stays well conditioned, so float32 lands close
+    for d, top, kw in ((3, 0.9, {}), (4, 0.95, {"n_steps": 600})):
+        Q = make.rotation(rng, d)
+        W = Q @ np.diag(np.linspace(top, 0.3, d)) @ Q.T
+        x = rng.normal(size=d)
+        b = -(W @ x) + rng.uniform(2.0, 3.0, size=d)
+        steps = kw.get("n_steps", 200)
+        cases.append(Case(f"a slowly contracting layer on R^{d} (eigenvalue {top}), n_steps={steps}"
+                          + (" passed by keyword" if kw else ""), (x + W @ x + b, W, b), kw))
     return cases

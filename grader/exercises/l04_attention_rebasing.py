@@ -83,6 +83,13 @@ def _softmax_whole_sum(S, axis=-1):
     return E / np.sum(E)
 
 
+def _softmax_shift(S, axis=-1, by=np.mean):
+    """Shifted by the row's mean or min instead of its max: exp overflows when one row spans more than ~1400."""
+    S = np.asarray(S, float)
+    E = np.exp(S - by(S, axis=axis, keepdims=True))
+    return E / np.sum(E, axis=axis, keepdims=True)
+
+
 @exercise("softmax", L, "S, axis=-1", same=cmp.same_nonfinite, misconceptions=[
     Misconception("exponentiating without subtracting the max",
                   "exp(1000) overflows to inf and exp(-1000) underflows to 0, giving inf/inf or 0/0 = NaN. "
@@ -100,6 +107,14 @@ def _softmax_whole_sum(S, axis=-1):
                   "Each row (each slice along `axis`) is its own distribution and must sum to 1 by itself: "
                   "use np.sum(E, axis=axis, keepdims=True), not np.sum(E).",
                   _softmax_whole_sum),
+    Misconception("subtracting the row's mean instead of its max",
+                  "Any shift leaves softmax unchanged, but only the max keeps every exponent <= 0: in a row such as (1e4, -1e4) "
+                  "the mean is 0 and exp(1e4) overflows. Subtract np.max(S, axis=axis, keepdims=True).",
+                  lambda S, axis=-1: _softmax_shift(S, axis, np.mean)),
+    Misconception("subtracting the row's min instead of its max",
+                  "After subtracting the min every exponent is >= 0, so a row such as (800, 0) gives exp(800) = inf. "
+                  "Subtract the max along `axis` (keepdims=True): then the largest exponent is exactly 0.",
+                  lambda S, axis=-1: _softmax_shift(S, axis, np.min)),
 ])
 def _softmax_cases(rng):
     cases = [Case("pen and paper: rows (0, ln 3) and (5, 5)",
@@ -113,6 +128,12 @@ def _softmax_cases(rng):
              Case("axis=0: each column is a distribution", (rng.normal(size=(3, 4)),), {"axis": 0}),
              Case("axis=0 with columns near 1000 and near 0",
                   (np.array([[1000.0, 0.5], [1002.0, -1.0], [999.0, 0.0]]),), {"axis": 0}),
+             Case("one row spanning 1e4 to -1e4: a wide spread inside a single row",
+                  (np.array([1e4, 0.0, -1e4, 5e3]),)),
+             Case("rows (800, 0, -3) and (0, -800, 1): one large logit per row",
+                  (np.array([[800.0, 0.0, -3.0], [0.0, -800.0, 1.0]]),)),
+             Case("axis=0 with a column from -1500 to 1500", (np.array([[1500.0, 1.0], [0.0, 2.0], [-1500.0, 0.5]]),), {"axis": 0}),
+             Case("one logit per row (shape (3, 1)): every weight is 1", (rng.normal(size=(3, 1)),)),
              Case("a 3-D array (2, 3, 4), default axis", (rng.normal(size=(2, 3, 4)),)),
              Case("a 3-D array (2, 3, 4) with axis=1", (rng.normal(size=(2, 3, 4)),), {"axis": 1})]
     return cases
@@ -157,6 +178,11 @@ def _pattern_cases(rng):
                           (make.points(rng, n, d_model), W_q, W_k), {"causal": causal}))
     W_q, W_k = _weights(rng, 3, 2)
     cases.append(Case("a single token, causal (shape (1, 1))", (make.points(rng, 1, 3), W_q, W_k), {"causal": True}))
+    W_q, W_k = _weights(rng, 4, 1)
+    cases.append(Case("keys and queries of width d_k = 1, causal", (make.points(rng, 5, 4), W_q, W_k), {"causal": True}))
+    W_q, W_k = _weights(rng, 4, 3, scale=12.0)
+    cases.append(Case("long tokens: scores in the thousands (the softmax must stay finite), not causal",
+                      (make.points(rng, 5, 4, scale=4.0), W_q, W_k), {"causal": False}))
     return cases
 
 
@@ -274,7 +300,8 @@ def _mha_cases(rng):
     cases = [Case("pen and paper: two uniform heads (W_q = 0) copying one axis each, tokens e1, e2, e1 + e2, causal",
                   (X3, *_pen_heads()), {"causal": True}, public=True)]
     for n, d_model, h, d_head, causal in ((4, 4, 2, 2, False), (5, 6, 3, 2, True), (6, 4, 1, 3, False),
-                                          (3, 8, 4, 2, True), (7, 5, 2, 3, False), (1, 4, 2, 2, True)):
+                                          (3, 8, 4, 2, True), (7, 5, 2, 3, False), (1, 4, 2, 2, True),
+                                          (5, 3, 3, 1, True)):
         kind = "causal" if causal else "not causal"
         cases.append(Case(f"{n} token{'s' if n > 1 else ''} in R^{d_model}, {h} head{'s' if h > 1 else ''} of width {d_head}, {kind}",
                           (make.points(rng, n, d_model), *make.heads(rng, h, d_model, d_head, scale=2.0)), {"causal": causal}))

@@ -85,7 +85,8 @@ def _layer_norm_cases(rng):
             Case("a batch whose middle row has tiny variance (about 1e-6)", (tiny,)),
             Case("a batch with a constant row (variance 0)", (flat,)),
             Case("eps = 0.1, rows of variance about 0.1", (wide,), {"eps": 0.1}),
-            Case("a batch of 3 rows of 16 around 100", (100.0 + make.points(rng, 3, 16),))]
+            Case("a batch of 3 rows of 16 around 100", (100.0 + make.points(rng, 3, 16),)),
+            Case("rows of length 1 (shape (3, 1)): every row is its own mean, the answer is 0", (make.points(rng, 3, 1),))]
 
 
 # ---------------------------------------------------------------- transformer_block

@@ -233,4 +233,12 @@ def _probe_cases(rng):
     cases.append(Case("XOR after a ReLU layer 2 -> 5 with one dead unit (a column of zeros)", (R, y)))
     cases.append(Case("more features than points: 6 points in R^8",
                       _drawn_clear(lambda: (make.points(rng, 6, 8), np.array([1, 0, 0, 1, 1, 0])))))
+    # least squares, not another classifier: far points of class 1 pull the least-squares line past the near
+    # ones (logistic regression would separate them), and tiny features are lost to a ridge penalty
+    far = np.r_[np.linspace(0.0, 3.0, 8), [4.2, 4.6, 5.0, 5.4], [40.0, 42.0, 44.0, 46.0]] + 0.05 * rng.uniform(-1, 1, 16)
+    order = rng.permutation(16)
+    cases.append(Case("the numbers 0 to 5 and four far ones around 43: the far class-1 points pull the least-squares line",
+                      (far[order, None], np.repeat([0, 1], 8)[order])))
+    cases.append(Case("tiny features (size 1e-2), 20 points of class 1 and 10 of class 0",
+                      _drawn_clear(lambda: _blobs(rng, 20, 10, 2, 0.0, 0.015, 0.01))))
     return cases

@@ -16,7 +16,7 @@ from grader.checking import evidence
 from grader.checking.cases import encode_case
 from grader.checking.runner import BadReturn, sanitize
 from grader.checking.verdict import as_kind
-from grader.reference.judge import expected_outputs, misconception_output
+from grader.reference.judge import expected_outputs, float32_deviations, misconception_output
 
 VERSION = 1
 KEYS = pathlib.Path(__file__).resolve().parent.parent.parent / "actspace" / "keys"
@@ -42,6 +42,7 @@ def key_of(name):
     ex = exercises.get(name)
     cases = exercises.practice_cases(name)
     expected = expected_outputs(ex, cases)
+    deviations = float32_deviations(ex, cases, expected)
     wrong = []
     for m in range(len(ex.misconceptions)):
         answers = []
@@ -57,7 +58,7 @@ def key_of(name):
         "may_call": list(ex.may_call),
         "misconceptions": [{"title": m.title, "explanation": m.explanation, "hint": m.hint}
                            for m in ex.misconceptions],
-        "cases": [dict(encode_case(c), expected=_answer(e),
+        "cases": [dict(encode_case(c), expected=_answer(e), deviation=float(deviations[i]),
                        wrong=[w[i] for w in wrong]) for i, (c, e) in enumerate(zip(cases, expected))],
     }
 

@@ -494,14 +494,14 @@ CASES = [
          without(L2, "kept_cone"), "AlwaysEqual"),
     Case("ndarray_subclass", L2, "kept_cone returns the right values as an ndarray subclass",
          _solved_with(L2, _then("kept_cone", "class Sneaky(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
-                                             "_right = kept_cone\nkept_cone = lambda W: np.asarray(_right(W)).view(Sneaky)")),
-         without(L2, "kept_cone"), "Sneaky"),
+                                             "_right = kept_cone\nkept_cone = lambda W: -np.asarray(_right(W)).view(Sneaky)")),
+         without(L2, "kept_cone"), "wrong way"),
     Case("float_subclass", L2, "count_activation_patterns returns a float subclass",
          _solved_with(L2, _then("count_activation_patterns",
                                 "class Num(float):\n    def __eq__(self, other):\n        return True\n"
                                 "_count = count_activation_patterns\n"
-                                "count_activation_patterns = lambda W, b, X: Num(_count(W, b, X))")),
-         without(L2, "count_activation_patterns"), "Num"),
+                                "count_activation_patterns = lambda W, b, X: Num(_count(W, b, X) + 1)")),
+         without(L2, "count_activation_patterns"), "too high"),
     Case("float32_answers", L2, "right answers returned in float32",
          _solved_with(L2, _add(AS_FLOAT32), wrap="_float32"), full(L2), "all"),
     Case("list_answers", L2, "right answers returned as lists",
