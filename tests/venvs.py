@@ -36,4 +36,9 @@ def make_venv(folder, borrow=True):
         own = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                              check=True, capture_output=True, text=True).stdout.strip()
         Path(own, "_borrowed_site.pth").write_text("".join(d + "\n" for d in site_dirs()))
+        for data in ("share/jupyter", "etc/jupyter"):  # the borrowed packages' data files (templates, extension config)
+            source = Path(sys.prefix, data)
+            if source.is_dir():
+                (folder / data).parent.mkdir(parents=True, exist_ok=True)
+                (folder / data).symlink_to(source, target_is_directory=True)
     return python

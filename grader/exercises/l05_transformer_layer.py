@@ -25,7 +25,9 @@ L = "05_transformer_layer"
 def _projector_cases(rng):
     return [Case("pen and paper: d = 2", (2,), public=True),
             Case("d = 1 (the only mean-zero number is 0)", (1,)),
-            *(Case(f"d = {d}", (d,)) for d in (3, 4, 5, 8))]
+            *(Case(f"a random width d = {d}", (d,)) for d in (int(rng.integers(3, 7)), int(rng.integers(7, 16)),
+                                                             int(rng.integers(16, 40)))),
+            Case("d = 5", (5,))]
 
 
 # ---------------------------------------------------------------- layer_norm
