@@ -260,7 +260,8 @@ def two_readings(W, x, axes=None, lim=3.0):
             ax.plot(*x, "o", mfc="white", mec="black", ms=7, zorder=6)
             ax.annotate("x (before)", x, xytext=(6, -12), textcoords="offset points", fontsize=9, zorder=6)
         ax.plot(*where, "o", color="black", ms=7, zorder=6)
-        ax.annotate("x" if ax is axes[0] else "y = W x", where, xytext=(6, 6), textcoords="offset points",
+        ax.annotate("x" if ax is axes[0] else "y = W x", where, xytext=(6, 6) if ax is axes[0] else (-8, 8),
+                    textcoords="offset points", ha="left" if ax is axes[0] else "right",
                     fontsize=11, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
         ax.set_title(title, fontsize=10)
     axes[0].text(0.02, 0.02, f"W: {fmt(W)}\nW⁻¹: {fmt(Winv)}", transform=axes[0].transAxes, fontsize=8.5,
