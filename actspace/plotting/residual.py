@@ -368,7 +368,7 @@ def fold_1d(w_small=-0.6, w_big=-1.6, b=1.0, y=0.3, axes=None):
     return axes
 
 
-def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21, res=160):
+def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21, res=120):
     """Left: the grid, orange where x + relu(s W0 x + b) turns cells inside out (det J < 0). Right: after the block.
 
     Right: each output point is coloured by how many input cells land on it (pale once, dark twice),
