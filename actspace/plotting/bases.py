@@ -81,8 +81,8 @@ def draw_basis(B, ax=None, lim=3.0, names=("b_1", "b_2"), grid=True, n=12):
         arrow(v, ax=ax, color=c, lw=2.2)
         away = v - (v @ other) / max(other @ other, 1e-12) * other  # the side away from the other vector
         tip = v + 0.32 * v / max(np.linalg.norm(v), 1e-12) + 0.18 * away / max(np.linalg.norm(away), 1e-12)
-        ax.text(*tip, f"${names[i]}$", color=c, fontsize=12, ha="center", va="center", zorder=6,
-                bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
+        ax.text(*tip, f"${names[i]}$", color=c, fontsize=12, ha="center", va="center", zorder=9,
+                bbox=dict(fc="white", ec="none", alpha=0.85, pad=0.5))  # above any data point
     return ax
 
 

@@ -193,6 +193,7 @@ def in_basis(B, X, Y=None, ax=None, lim=3.0):
     ax.quiver(*X[moved].T, *(Y - X)[moved].T, angles="xy", scale_units="xy", scale=1, width=0.004,
               color="#888888", alpha=0.7, zorder=4)
     _code_scatter(ax, X, codes_of(C), s=16)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
     ax.set_title(f"ReLU in basis {fmt(B, 'b')}\ncolour: quadrant of the coordinates c = B⁻¹x", fontsize=10.5)
     return ax
 
