@@ -65,7 +65,10 @@ def no_reference(tmp_path_factory):
     (shadow / "solutions").mkdir()
     (shadow / "solutions" / "__init__.py").write_text(
         "raise ImportError('the reference implementation is not available to learners')\n")
-    return dict(os.environ, PYTHONPATH=str(shadow))
+    # the shadow goes first, so it wins over any `solutions` on the path; the rest of PYTHONPATH stays, so a
+    # worktree's own `actspace` (PYTHONPATH=<worktree>) is the one under test, not an installed copy
+    rest = os.environ.get("PYTHONPATH", "")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(shadow)] + ([rest] if rest else [])))
 
 
 @pytest.mark.parametrize("lesson", CURRICULUM)

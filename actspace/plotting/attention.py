@@ -157,13 +157,51 @@ def tokens(X, ax=None, name="x", hull=True, size=60, label_points=True):
     return ax
 
 
-def outputs(Z, ax=None, name="z", size=70):
+def outputs(Z, ax=None, name="z", size=70, label_points=True):
     """Output rows Z (n, 2) as diamonds in the colour of their token."""
     Z = np.asarray(Z, float)
     ax = ax or plane()
     for i, z in enumerate(Z):
         ax.scatter(*z, s=size, marker="D", color=_colour(i), edgecolor="black", lw=0.8, zorder=6)
-        ax.annotate(f"${name}_{i}$", z, xytext=(5, -12), textcoords="offset points", fontsize=9, zorder=6)
+        if label_points:
+            ax.annotate(f"${name}_{i}$", z, xytext=(5, -12), textcoords="offset points", fontsize=9, zorder=6)
+    return ax
+
+
+def place_labels(ax, groups, radius=11.0, fontsize=9.5):
+    """Label points without collisions: ``groups`` is a list of (points (n, 2), name); point i gets $name_i$.
+
+    Call it once the view limits are final. Each label goes to the one of 12 directions around its
+    point that lies farthest (on screen) from every point and every label already placed.
+    """
+    pts = []
+    for P, name in groups:  # points that coincide share one label, "$z_{0,1,2}$"
+        P = np.asarray(P, float)
+        used = np.zeros(len(P), bool)
+        for i in range(len(P)):
+            if used[i]:
+                continue
+            same = np.flatnonzero(~used & (np.abs(P - P[i]).max(axis=1) < 1e-6 * (1 + np.abs(P).max())))
+            used[same] = True
+            idx = str(i) if len(same) == 1 else "{" + ",".join(map(str, same)) + "}"
+            pts.append((P[i], f"${name}_{idx}$"))
+    screen = ax.transData.transform(np.array([p for p, _ in pts]))  # (m, 2) pixels
+    dpi_scale = ax.figure.dpi / 72.0
+    angles = np.deg2rad(np.arange(0, 360, 30) + 15)
+    taken = list(screen)
+    for (p, text), s in zip(pts, screen):
+        best, best_gap = None, -1.0
+        for a in angles:
+            off = radius * np.array([np.cos(a), np.sin(a)])
+            c = s + off * dpi_scale * 1.3
+            gap = min(np.linalg.norm(c - t) for t in taken)
+            if gap > best_gap:
+                best, best_gap = off, gap
+        taken.append(s + best * dpi_scale * 1.3)
+        ax.annotate(text, p, xytext=best, textcoords="offset points", fontsize=fontsize, zorder=8,
+                    ha="left" if best[0] > 2 else "right" if best[0] < -2 else "center",
+                    va="bottom" if best[1] > 2 else "top" if best[1] < -2 else "center",
+                    bbox=dict(fc="white", ec="none", alpha=0.6, pad=0.2))
     return ax
 
 
@@ -201,13 +239,14 @@ def hull_and_outputs(V, Z, A=None, ax=None, title="outputs inside the hull of th
             for j in range(len(V)):
                 if A[i, j] > 0.02:
                     ax.plot(*np.stack([Z[i], V[j]]).T, color=_colour(i), lw=3 * A[i, j], alpha=0.5, zorder=2)
-    tokens(V, ax=ax, name=names[0])
-    outputs(Z, ax=ax, name=names[1])
+    tokens(V, ax=ax, name=names[0], label_points=False)
+    outputs(Z, ax=ax, name=names[1], label_points=False)
     if view is None:
         square_limits(ax, [V, Z], pad=0.15, origin=True)
     else:
         ax.set_xlim(-view, view)
         ax.set_ylim(-view, view)
+    place_labels(ax, [(V, names[0]), (Z, names[1])])
     ax.set_title(title, fontsize=11)
     return ax
 
@@ -271,7 +310,8 @@ def heads_sum(X, W_q, W_k, W_v, W_o, axes=None):
         for k in range(W_o.shape[1]):
             u = W_o[h, k] / np.linalg.norm(W_o[h, k])
             ax.plot(*np.stack([-10 * u, 10 * u]).T, color=WRITES, lw=5, zorder=1)
-        outputs(P, ax=ax, name="o")
+        outputs(P, ax=ax, name="o", label_points=False)
+        place_labels(ax, [(P, "o")])
         ax.set_title(f"head {h}: A$_{h}$ X W$_v$[{h}] W$_o$[{h}]", fontsize=10)
     ax = plane(axes[H], lim=lim)
     for i, z in enumerate(total):
@@ -280,7 +320,8 @@ def heads_sum(X, W_q, W_k, W_v, W_o, axes=None):
             ax.annotate("", xy=o + P[i], xytext=o, arrowprops=dict(arrowstyle="-|>", color=_colour(i), lw=1,
                                                                   ls="-" if h == 0 else ":"))
             o = o + P[i]
-    outputs(total, ax=ax, name="o")
+    outputs(total, ax=ax, name="o", label_points=False)
+    place_labels(ax, [(total, "o")])
     ax.set_title("the sum: head 0 (solid) + head 1 (dotted)" if H == 2 else "the sum of the heads", fontsize=10)
     return axes
 
@@ -332,3 +373,30 @@ def scaled(X, W_q, W_k, W_v, c=2.0, ax=None, Z=None):
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"scale the input by {c:g}: largest gap {gap:.2f}", fontsize=11)
     return ax
+
+
+def collapse_limit(X, W_q, W_k, W_v, betas=np.linspace(0.0, 3.0, 61), axes=None):
+    """Where "for a given pattern, a change of basis" stops: the mixing A itself can collapse.
+
+    Left: the pattern at zero logits (infinite temperature): every row uniform, rank 1.
+    Middle: then every output is the mean of the values, one point. Right: the singular values of
+    A against the logit factor beta: all but one fall to 0 as beta -> 0 (the causal running
+    average, lower triangular with a positive diagonal, stays invertible: the lesson says so in words).
+    """
+    X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
+    axes = _axes(axes, 1, 3, (13.5, 4.3))
+    A0 = _pattern(X, W_q, W_k, beta=0.0)  # (n, n), every entry 1/n
+    heatmap(A0, ax=axes[0], title=f"A at logits × 0: every row uniform\nrank {np.linalg.matrix_rank(A0)}")
+    V = X @ W_v
+    hull_and_outputs(V, A0 @ V, A0, ax=axes[1], view=1.15 * np.abs(V).max(),
+                     title="so every output $z_i$ is the mean:\nsix tokens on one point")
+    sv = np.array([np.linalg.svd(_pattern(X, W_q, W_k, beta=b), compute_uv=False) for b in betas])  # (k, n)
+    ax = axes[2]
+    for i in range(sv.shape[1]):
+        ax.semilogy(betas, np.maximum(sv[:, i], 1e-17), color="#0072b2" if i == 0 else "#999999", lw=1.5)
+    ax.plot([], [], color="#0072b2", label="largest (always 1)")
+    ax.plot([], [], color="#999999", label="the other five")
+    ax.set(xlabel="logit factor β (1 / temperature)", ylabel="singular values of A", ylim=(1e-17, 3),
+           title="the mixing loses rank as β → 0")
+    ax.legend(fontsize=8, loc="lower right")
+    return axes

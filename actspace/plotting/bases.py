@@ -23,11 +23,18 @@ def panels(n, figsize=None):
     return list(np.atleast_1d(axes))
 
 
-def fmt(M):
-    """A small matrix as compact text: [[2, 0], [-1, 2]]."""
+def fmt(M, name=None):
+    """A small matrix as its column vectors, the course's convention: "b1 = (2, -1), b2 = (0, 2)".
+
+    With ``name`` (say "b"), the columns are named b1, b2, ...; without it the
+    text reads "columns (2, -1), (0, 2)". Never numpy's rows: the columns are
+    the basis vectors (or where the layer sends e1, e2, ...).
+    """
     M = np.atleast_2d(np.asarray(M, float))
-    rows = ", ".join("[" + ", ".join(f"{v:.3g}" for v in np.where(np.abs(r) < 5e-13, 0.0, r)) + "]" for r in M)
-    return f"[{rows}]"
+    cols = [vec(c) for c in M.T]
+    if name:
+        return ", ".join(f"{name}{i + 1} = {c}" for i, c in enumerate(cols))
+    return "columns " + ", ".join(cols)
 
 
 def vec(v):
@@ -74,8 +81,8 @@ def draw_basis(B, ax=None, lim=3.0, names=("b_1", "b_2"), grid=True, n=12):
         arrow(v, ax=ax, color=c, lw=2.2)
         away = v - (v @ other) / max(other @ other, 1e-12) * other  # the side away from the other vector
         tip = v + 0.32 * v / max(np.linalg.norm(v), 1e-12) + 0.18 * away / max(np.linalg.norm(away), 1e-12)
-        ax.text(*tip, f"${names[i]}$", color=c, fontsize=12, ha="center", va="center", zorder=6,
-                bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
+        ax.text(*tip, f"${names[i]}$", color=c, fontsize=12, ha="center", va="center", zorder=9,
+                bbox=dict(fc="white", ec="none", alpha=0.85, pad=0.5))  # above any data point
     return ax
 
 
@@ -106,7 +113,7 @@ def coordinates(B, x, axes=None, lim=3.5):
     for ax, M, coef, names, title in (
             (axes[0], np.eye(2), x, ("e_1", "e_2"), f"standard basis: x = {vec(x)}\n"
                                                      f"x = {x[0]:.3g}·e1 + {x[1]:.3g}·e2"),
-            (axes[1], B, c, ("b_1", "b_2"), f"basis B = {fmt(B)}: the same point\n"
+            (axes[1], B, c, ("b_1", "b_2"), f"basis {fmt(B, 'b')}: the same point\n"
                                              f"x = {c[0]:.3g}·b1 + {c[1]:.3g}·b2, so c = {vec(c)}")):
         draw_basis(M, ax=ax, lim=lim, names=names)
         _path(ax, (0, 0), [coef[0] * M[:, 0], coef[1] * M[:, 1]], (COLORS["e1"], COLORS["e2"]))
@@ -128,7 +135,7 @@ def rotate_shear(ax=None, angle=20.0, shear=-0.6, x=(1.0, 2.0), lim=3.5):
     _path(ax, (0, 0), [c[0] * B[:, 0], c[1] * B[:, 1]], (COLORS["e1"], COLORS["e2"]))
     ax.plot(*x, "o", color="black", ms=7, zorder=6)
     ax.annotate("x", x, xytext=(6, 6), textcoords="offset points", fontsize=12, zorder=6)
-    ax.set_title(f"B = {fmt(B)}\nx = {vec(x)} has coordinates c = {vec(c)}", fontsize=10)
+    ax.set_title(f"{fmt(B, 'b')}\nx = {vec(x)} has coordinates c = {vec(c)}", fontsize=10)
     return ax
 
 
@@ -175,7 +182,7 @@ def layer_as_basis(W, X, axes=None, lim=3.0):
     """A square layer read as a change of basis: its outputs W x are the coordinates of x in basis W^-1."""
     W, X = np.asarray(W, float), np.asarray(X, float)
     axes = coordinates_view(X, X @ W.T, np.linalg.inv(W), axes=axes, lim=lim, names=("u_1", "u_2"))
-    axes[0].set_title(f"inputs x on the grid of $W^{{-1}}$ (columns $u_1, u_2$)\nW = {fmt(W)}", fontsize=11)
+    axes[0].set_title(f"inputs x on the grid of $W^{{-1}}$ (columns $u_1, u_2$)\nW: {fmt(W)}", fontsize=11)
     axes[1].set(xlabel="$y_1$", ylabel="$y_2$")
     axes[1].set_title("outputs y = W x: the coordinates of x in $W^{-1}$", fontsize=11)
     return axes
@@ -191,12 +198,12 @@ def map_two_ways(A, B, axes=None, lim=2.5, F=None):
     draw_basis(B, ax=axes[0], lim=lim)
     draw_shape(F, axes[0], color="black", filled=False, label="F")
     draw_shape(F @ A.T, axes[0], color=IMAGE, label="A F")
-    axes[0].set_title(f"x → A x on points (standard coordinates)\nA = {fmt(A)}", fontsize=11)
+    axes[0].set_title(f"x → A x on points (standard coordinates)\nA: {fmt(A)}", fontsize=11)
     draw_basis(np.eye(2), ax=axes[1], lim=lim)
     draw_shape(Fc, axes[1], color="black", filled=False, label="F, in B-coordinates")
     draw_shape(Fc @ M.T, axes[1], color=IMAGE, label="A F, in B-coordinates")
     axes[1].set(xlabel="$c_1$ (along $b_1$)", ylabel="$c_2$ (along $b_2$)")
-    axes[1].set_title(f"the same map on B-coordinates\nB⁻¹AB = {fmt(M)}", fontsize=11)
+    axes[1].set_title(f"the same map on B-coordinates\nB⁻¹AB: {fmt(M)}", fontsize=11)
     for ax in axes:
         ax.legend(loc="lower left", fontsize=9, framealpha=0.95)
     axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
@@ -204,23 +211,87 @@ def map_two_ways(A, B, axes=None, lim=2.5, F=None):
 
 
 def compose_order(W1, W2, axes=None, lim=3.0):
-    """The letter F through W1 then W2 (W2 W1), and through W2 then W1 (W1 W2): different results."""
+    """The letter F through W1 then W2 (W2 W1), and through W2 then W1 (W1 W2): different results.
+
+    The view grows to hold every shape (nothing is clipped); the shape after the first layer is
+    a dashed outline, so the final shape reads clearly on top of it.
+    """
     axes = axes or panels(3)
     W1, W2 = np.asarray(W1, float), np.asarray(W2, float)
     F = letter_f()
+    shapes = [F, F @ W1.T, F @ W2.T, F @ (W2 @ W1).T, F @ (W1 @ W2).T]
+    lim = max(lim, 1.12 * max(np.abs(P).max() for P in shapes))
     plane(axes[0], lim=lim)
     draw_shape(F, axes[0], color=SHAPE, label="F")
-    axes[0].set_title(f"the input F\nW1 = {fmt(W1)}, W2 = {fmt(W2)}", fontsize=10.5)
+    axes[0].set_title(f"the input F\nW1: {fmt(W1)}\nW2: {fmt(W2)}", fontsize=10)
     for ax, first, second, name in ((axes[1], W1, W2, "W1 first, then W2:  W2 W1"),
                                     (axes[2], W2, W1, "W2 first, then W1:  W1 W2")):
         plane(ax, lim=lim)
         draw_shape(F, ax, color="#999999", filled=False, label="F")
-        draw_shape(F @ first.T, ax, color=SHAPE, alpha=0.35, label="after the first layer")
+        draw_shape(F @ first.T, ax, color=SHAPE, filled=False, label="after the first layer")
         draw_shape(F @ (second @ first).T, ax, color=IMAGE, label="after both")
-        ax.set_title(f"{name}\n= {fmt(second @ first)}", fontsize=10.5)
+        ax.set_title(f"{name}\n= {fmt(second @ first)}", fontsize=10)
     for ax in axes:
         ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
     return axes
+
+
+def two_readings(W, x, axes=None, lim=3.0):
+    """The two readings of "y = W x is a change of basis", side by side, with the same numbers y.
+
+    Left, passive: the point x stays where it is; the grid is W^-1's, and on it x has coordinates y.
+    Right, active: the coordinates stay x; the basis vectors move to W's columns, and the point
+    x1 w1 + x2 w2 is y. The two grids are W^-1 and W: the readings are inverse to each other.
+    """
+    axes = axes or panels(2)
+    W, x = np.asarray(W, float), np.asarray(x, float)
+    y, Winv = W @ x, np.linalg.inv(W)
+    for ax, M, coef, names, where, title in (
+            (axes[0], Winv, y, ("u_1", "u_2"), x,
+             f"passive (lesson 1): the point stays at x = {vec(x)}\n"
+             f"the grid is W⁻¹'s; on it x has coordinates y = {vec(y)}"),
+            (axes[1], W, x, ("w_1", "w_2"), y,
+             f"active (lesson 4): the coordinates stay {vec(x)}\n"
+             f"the grid moves to W's columns; the point lands at y = {vec(y)}")):
+        basis_grid(np.eye(2), ax=plane(ax, lim=lim), lim=lim, color="#e4e4e4", lw=0.6)
+        draw_basis(M, ax=ax, lim=lim, names=names)
+        _path(ax, (0, 0), [coef[0] * M[:, 0], coef[1] * M[:, 1]], (COLORS["e1"], COLORS["e2"]))
+        if ax is axes[1]:  # where the point was: active moves it
+            ax.plot(*x, "o", mfc="white", mec="black", ms=7, zorder=6)
+            ax.annotate("x (before)", x, xytext=(6, -12), textcoords="offset points", fontsize=9, zorder=6)
+        ax.plot(*where, "o", color="black", ms=7, zorder=6)
+        ax.annotate("x" if ax is axes[0] else "y = W x", where, xytext=(6, 6) if ax is axes[0] else (-8, 8),
+                    textcoords="offset points", ha="left" if ax is axes[0] else "right",
+                    fontsize=11, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
+        ax.set_title(title, fontsize=10)
+    axes[0].text(0.02, 0.02, f"W: {fmt(W)}\nW⁻¹: {fmt(Winv)}", transform=axes[0].transAxes, fontsize=8.5,
+                 va="bottom", bbox=dict(fc="white", ec="#999999", alpha=0.9))
+    return axes
+
+
+def morph(ax=None, t=0.5, W=((1.0, 0.5), (-0.5, 1.0)), lim=3.0):
+    """The grid carried by M(t) = (1 - t) I + t W: the standard grid at t = 0, W's grid at t = 1.
+
+    Faint: both ends (grey the start, dashed orange the end). The letter F rides along, and its
+    coordinates on the moving grid never change.
+    """
+    W = np.asarray(W, float)
+    M = (1 - t) * np.eye(2) + t * W
+    ax = plane(ax, lim=lim)
+    basis_grid(np.eye(2), ax=ax, lim=lim, color="#e4e4e4", lw=0.6)
+    t_line = np.linspace(-4 * lim, 4 * lim, 2)
+    for k in range(-8, 9):
+        for i in (0, 1):
+            line = np.outer(t_line, W[:, 1 - i]) + k * W[:, i]
+            ax.plot(line[:, 0], line[:, 1], color=IMAGE, lw=0.6, ls="--", alpha=0.5, zorder=0)
+    if abs(np.linalg.det(M)) < 1e-9:
+        ax.set_title(f"t = {t:.2f}: M(t) is singular, the grid is flat", fontsize=10)
+        return ax
+    draw_basis(M, ax=ax, lim=lim, names=("M\\,e_1", "M\\,e_2"), n=10)
+    draw_shape(letter_f(), ax, color="#999999", filled=False)
+    draw_shape(letter_f() @ M.T, ax, color=SHAPE)
+    ax.set_title(f"M(t) = (1 − t) I + t W at t = {t:.2f}\nM: {fmt(M)}", fontsize=10)
+    return ax
 
 
 def layer_by_layer(Ws, M=None, ax=None, lim=3.0):
@@ -272,7 +343,7 @@ def collapse(W, N=None, axes=None, lim=3.0):
     axes[0].legend(loc="lower left", fontsize=9, framealpha=0.95)
     axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
     rank = int(np.sum(s > 1e-10 * s[0]))
-    axes[0].set_title(f"inputs, coloured by where they land\nW = {fmt(W)} (rank {rank})", fontsize=11)
+    axes[0].set_title(f"inputs, coloured by where they land\nW: {fmt(W)} (rank {rank})", fontsize=11)
     Y = X @ W.T  # (169, 2)
     plane(axes[1], lim=max(lim, 1.1 * np.abs(Y).max()))
     axes[1].scatter(*Y.T, c=level, cmap="viridis", s=30, zorder=3, ec="none")

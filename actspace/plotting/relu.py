@@ -173,7 +173,7 @@ def layer_kept(W, b, X=None, mask=None, ax=None, lim=3.0, labels=True, title=Non
         ax.annotate("apex $-W^{-1}b$", apex, xytext=(0, -14), textcoords="offset points", ha="center",
                     va="top", fontsize=9, zorder=8, bbox=dict(fc="white", ec="none", alpha=0.85, pad=1))
     ax.set(xlabel="$x_1$", ylabel="$x_2$")
-    ax.set_title(title or f"{head}\nW = {fmt(W)}, b = {vec(b)}", fontsize=10.5)
+    ax.set_title(title or f"{head}\nW: {fmt(W)}, b = {vec(b)}", fontsize=10.5)
     return ax
 
 
@@ -193,7 +193,8 @@ def in_basis(B, X, Y=None, ax=None, lim=3.0):
     ax.quiver(*X[moved].T, *(Y - X)[moved].T, angles="xy", scale_units="xy", scale=1, width=0.004,
               color="#888888", alpha=0.7, zorder=4)
     _code_scatter(ax, X, codes_of(C), s=16)
-    ax.set_title(f"ReLU in basis B = {fmt(B)}\ncolour: quadrant of the coordinates c = B⁻¹x", fontsize=10.5)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    ax.set_title(f"ReLU in basis {fmt(B, 'b')}\ncolour: quadrant of the coordinates c = B⁻¹x", fontsize=10.5)
     return ax
 
 
@@ -224,7 +225,7 @@ def cone_confusion(W, G=None, ax=None, lim=3.0):
                     label="your kept_cone(W)" if j == 0 else None)
     ax.legend(loc="lower left", fontsize=9, framealpha=0.95)
     ax.set(xlabel="$x_1$", ylabel="$x_2$")
-    ax.set_title(f"W = {fmt(W)}: green spans the kept cone,\npink (W's own columns) does not", fontsize=10.5)
+    ax.set_title(f"W: {fmt(W)}\ngreen spans the kept cone,\npink (W's own columns) does not", fontsize=10.5)
     return ax
 
 

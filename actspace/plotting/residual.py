@@ -8,7 +8,9 @@ take ``axes=None`` and return them.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Polygon
+from matplotlib.path import Path
 
 from actspace.plotting.common import COLORS, square_limits, arrow, plane
 
@@ -16,6 +18,7 @@ from actspace.plotting.common import COLORS, square_limits, arrow, plane
 BRANCH = "#009e73"  # the branch's basis (columns of W2)
 KEPT_CELL = "#a6cee3"  # a grid cell that keeps its orientation
 FLIPPED = "#e66101"  # a grid cell turned inside out (det J < 0)
+COVERED_TWICE = "#5e3c99"  # an output reached from two inputs
 
 
 def _relu(Z):
@@ -365,10 +368,11 @@ def fold_1d(w_small=-0.6, w_big=-1.6, b=1.0, y=0.3, axes=None):
     return axes
 
 
-def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21):
+def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21, res=120):
     """Left: the grid, orange where x + relu(s W0 x + b) turns cells inside out (det J < 0). Right: after the block.
 
-    Cells are see-through: where the block folds the plane, two layers overlap and look darker.
+    Right: each output point is coloured by how many input cells land on it (pale once, dark twice),
+    with the flipped cells outlined: where the block folds the plane, two layers lie on each other.
     Draws two panels inside `ax` (so a slider can redraw it) and returns `ax`.
     """
     W, b = scale * np.asarray(W0, float), np.asarray(b, float)
@@ -384,14 +388,33 @@ def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21):
     colours = [FLIPPED if f else KEPT_CELL for f in flipped]
     e1, e2 = grid_lines(lim, n=9)
     moved = tuple(_map_lines(lambda Q: _block(Q, W, b), lines) for lines in (e1, e2))
-    for panel, shapes, lines in ((before, cells, (e1, e2)), (after, images, moved)):
-        plane(panel, lim=lim)
-        panel.add_collection(PolyCollection(list(shapes), facecolors=colours, edgecolors="none", alpha=0.5, zorder=2))
-        draw_grid(*lines, ax=panel, lw=0.6, alpha=0.7)
-        panel.tick_params(labelsize=8)
+    plane(before, lim=lim)
+    before.add_collection(PolyCollection(list(cells), facecolors=colours, edgecolors="none", alpha=0.6, zorder=2))
+    draw_grid(e1, e2, ax=before, lw=0.6, alpha=0.5)
+    # after: how many layers of the plane cover each output point (1 pale, 2 dark): no see-through mud
+    plane(after, lim=lim)
     square_limits(after, [images], pad=0.05)
+    (x0, x1), (y0, y1) = after.get_xlim(), after.get_ylim()
+    gx, gy = np.linspace(x0, x1, res), np.linspace(y0, y1, res)
+    Q = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)  # (res*res, 2)
+    count = np.zeros(len(Q), int)
+    for quad in images:
+        lo, hi = quad.min(axis=0), quad.max(axis=0)
+        near = np.flatnonzero(np.all((Q >= lo) & (Q <= hi), axis=1))
+        if near.size:
+            count[near] += Path(quad).contains_points(Q[near])
+    cover = ListedColormap(["white", KEPT_CELL, COVERED_TWICE, COVERED_TWICE])
+    after.imshow(np.minimum(count, 3).reshape(res, res), origin="lower", extent=(x0, x1, y0, y1), cmap=cover,
+                 vmin=-0.5, vmax=3.5, interpolation="nearest", zorder=1, aspect="auto")
+    after.add_collection(PolyCollection([q for q, f in zip(images, flipped) if f], facecolors="none",
+                                        edgecolors=FLIPPED, lw=0.5, zorder=2))
+    draw_grid(*moved, ax=after, lw=0.5, alpha=0.35)
+    after.set_xlim(x0, x1)
+    after.set_ylim(y0, y1)
+    for panel in (before, after):
+        panel.tick_params(labelsize=8)
     before.set_title("before: orange cells will flip", fontsize=10)
-    after.set_title("after: darker = covered twice", fontsize=10)
+    after.set_title("after: pale = covered once, dark = twice\n(orange outlines: the flipped cells)", fontsize=9.5)
     norm = np.linalg.norm(W, 2)
     verdict = f"{flipped.mean():.0%} of cells turned inside out" if flipped.any() else "no cell turned inside out"
     ax.set_title(f"x + relu(W x + b) with ||W|| = {norm:.2f}: {verdict}", fontsize=11)

@@ -56,7 +56,7 @@ def _axes_3d_and_plane(axes):
     return fig.add_subplot(1, 2, 1, projection="3d"), fig.add_subplot(1, 2, 2)
 
 
-def layer_norm_figure(X, Y=None, axes=None):
+def layer_norm_figure(X, Y=None, axes=None, n_3d=8):
     """Rows of X (n, 3), centred, then normalised: 3-D view (left) and the view down (1, 1, 1) (right).
 
     ``Y`` is LayerNorm of X (computed here when not given): it lies on the
@@ -70,25 +70,28 @@ def layer_norm_figure(X, Y=None, axes=None):
     t = np.linspace(0, 2 * np.pi, 200)
     circle = r * (np.outer(np.cos(t), PLANE[:, 0]) + np.outer(np.sin(t), PLANE[:, 1]))  # (200, 3)
 
-    # left: the three stages in R^3
+    # left: the three stages in R^3, for a few tokens only (all of them are on the right)
+    show = np.arange(min(len(X), n_3d))
     s = np.linspace(-1, 1, 2) * 2.6
     P0, P1 = np.meshgrid(s, s)
     disc = P0[..., None] * PLANE[:, 0] + P1[..., None] * PLANE[:, 1]  # (2, 2, 3): the plane sum(x) = 0
-    ax3.plot_surface(disc[..., 0], disc[..., 1], disc[..., 2], color=C["centred"], alpha=0.08, linewidth=0)
-    for a, b, c in zip(X, Xc, Y):
-        ax3.plot(*np.stack([a, b, c]).T, color=C["input"], lw=0.5, alpha=0.6)
-    ax3.scatter(*X.T, color=C["input"], s=10, label="input rows x", depthshade=False)
-    ax3.scatter(*Xc.T, color=C["centred"], s=10, label="centred: P x", depthshade=False)
-    ax3.plot(*circle.T, color=C["normed"], lw=1.2)
-    ax3.scatter(*Y.T, color=C["normed"], s=14, label="LayerNorm(x)", depthshade=False, zorder=5)
-    ax3.quiver(0, 0, 0, *(3 * ONES), color=C["ones"], lw=2, arrow_length_ratio=0.15)
-    ax3.text(*(3.4 * ONES), "(1,1,1)", color=C["ones"])
+    ax3.plot_surface(disc[..., 0], disc[..., 1], disc[..., 2], color=C["centred"], alpha=0.07, linewidth=0)
+    ax3.plot(*np.stack([-3.2 * ONES, 4.2 * ONES]).T, color=C["ones"], lw=1.2, ls="--")  # the line through 1
+    ax3.text(*(4.4 * ONES), "(1,1,1)", color=C["ones"], fontsize=9)
+    for a, b, c in zip(X[show], Xc[show], Y[show]):
+        ax3.plot(*np.stack([a, b]).T, color=C["input"], lw=0.9)  # slide along (1, 1, 1)
+        ax3.plot(*np.stack([b, c]).T, color=C["centred"], lw=0.9)  # then scale along the ray
+    ax3.plot(*circle.T, color=C["normed"], lw=1.5)
+    ax3.scatter(*X[show].T, color=C["input"], s=18, label="input rows x", depthshade=False)
+    ax3.scatter(*Xc[show].T, color=C["centred"], s=18, label="centred: P x", depthshade=False)
+    ax3.scatter(*Y[show].T, color=C["normed"], s=24, label="LayerNorm(x)", depthshade=False, zorder=5,
+                edgecolor="black", linewidth=0.4)
     lim = max(3.0, float(np.abs(X).max()))
     ax3.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim), xlabel="$x_1$", ylabel="$x_2$", zlabel="$x_3$")
     ax3.set(xticks=[-2, 0, 2], yticks=[-2, 0, 2], zticks=[-2, 0, 2])
-    ax3.set_box_aspect((1, 1, 1), zoom=1.15)
-    ax3.view_init(elev=28, azim=-25)  # the plane seen at an angle, not edge-on
-    ax3.set_title("in $\\mathbb{R}^3$: slide along (1,1,1), then scale")
+    ax3.set_box_aspect((1, 1, 1), zoom=1.05)
+    ax3.view_init(elev=30, azim=5)  # the plane seen at an angle, not edge-on
+    ax3.set_title(f"in $\\mathbb{{R}}^3$ ({len(show)} of {len(X)} tokens):\nslide along (1,1,1), then scale", fontsize=11)
     ax3.legend(loc="upper left", fontsize=8, frameon=False)
 
     # right: looking down the ones direction, in coordinates of the plane
@@ -113,13 +116,17 @@ def layer_norm_figure(X, Y=None, axes=None):
 
 # ---------------------------------------------------------------- the residual stream
 
-def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_heads=8, sharpness=3.0):
+def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_heads=8, sharpness=3.0,
+                     write_scale=1.0):
     """[X_0, X_1, ..., X_L]: the residual stream after each of a stack of random pre-LN blocks.
 
     X_0 holds n_tokens random tokens in a 2-D subspace of R^d_model. Each block
     gets fresh random weights (``random_block_weights``, with W_q and W_k
     scaled by ``sharpness`` so that heads pick out a few tokens rather than
-    averaging all). ``block`` defaults to this module's own block; pass your
+    averaging all). ``write_scale`` multiplies what the blocks write (W_o,
+    W_out and b_out): at 1 a block writes unit-size outputs into a stream whose
+    tokens are about 1.4 long; real models keep their writes small next to the
+    stream. ``block`` defaults to this module's own block; pass your
     ``transformer_block`` to run the same experiment with it.
     """
     block = _block if block is None else block
@@ -129,33 +136,78 @@ def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_h
     for _ in range(n_blocks):
         w = random_block_weights(rng, d_model, n_heads=n_heads, d_head=d_model // n_heads)
         w["W_q"], w["W_k"] = sharpness * w["W_q"], sharpness * w["W_k"]
+        for name in ("W_o", "W_out", "b_out"):
+            w[name] = write_scale * w[name]
         X = np.asarray(block(X, **w), float)  # (n, d): the stream plus this block's two writes
         stream.append(X)
     return stream
 
 
-def directions_plot(stream, ax=None, ylim=None):
+def input_plane(stream):
+    """(d, 2): an orthonormal basis of the plane the input tokens X_0 lie in (its top two principal directions)."""
+    X0 = np.asarray(stream[0], float)
+    return np.linalg.svd(X0 - X0.mean(axis=0), full_matrices=False)[2][:2].T  # (d, 2)
+
+
+def stream_measures(stream):
+    """Per block: participation ratio, effective rank, share of the variance inside the input's plane,
+    share of the variance along the top two principal directions, and the mean token length.
+
+    The two shares are different questions: the input plane is fixed (where X_0 lies); the top
+    principal directions are wherever the stream happens to spread most, after the blocks' writes.
+    """
+    U = input_plane(stream)
+    rows = []
+    for X in stream:
+        Xc = np.asarray(X, float) - np.mean(X, axis=0)  # (n, d), centred
+        total = float(np.sum(Xc ** 2))
+        lam = _spectrum(X)
+        pr, erank = _directions(X)
+        rows.append(dict(pr=pr, erank=erank, in_plane=float(np.sum((Xc @ U) ** 2)) / total,
+                         top2=float(lam[:2].sum() / lam.sum()), length=float(np.linalg.norm(X, axis=1).mean())))
+    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+
+
+def directions_plot(stream, ax=None, ylim=None, measures=None):
     """Participation ratio and effective rank of the stream after each block."""
     ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+    m = measures or stream_measures(stream)
     depth = np.arange(len(stream))
-    pr, erank = np.array([_directions(X) for X in stream]).T  # (L + 1,) each
-    ax.plot(depth, pr, "o-", color=C["pr"], label="participation ratio")
-    ax.plot(depth, erank, "s-", color=C["erank"], label="effective rank")
+    ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio")
+    ax.plot(depth, m["erank"], "s-", color=C["erank"], label="effective rank")
     ax.axhline(2, color="gray", lw=0.8, ls=":")
     ax.text(len(stream) - 1, 2.15, "the input's 2 directions", ha="right", va="bottom", fontsize=8, color="gray")
     ax.set(xlabel="blocks applied", ylabel="directions used", ylim=ylim or (0, None),
-           title=f"the stream spreads out (ceiling: $d$ = {stream[0].shape[1]})")
+           title=f"directions the stream uses (ceiling: $d$ = {stream[0].shape[1]})")
     ax.set_xticks(depth[::2])
     ax.legend(frameon=False, fontsize=9, loc="upper left")
     return ax
 
 
+def share_plot(stream, ax=None, measures=None):
+    """Share of the stream's variance inside the input's plane, next to the share of its top two principal
+    directions: the first is where the input was, the second wherever the stream spreads most."""
+    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+    m = measures or stream_measures(stream)
+    depth = np.arange(len(stream))
+    ax.plot(depth, 100 * m["in_plane"], "o-", color=C["line"], label="inside the input's plane")
+    ax.plot(depth, 100 * m["top2"], "^--", color=C["no_eps"], label="along the top 2 principal directions")
+    ax.set(xlabel="blocks applied", ylabel="share of the variance (%)", ylim=(0, 105),
+           title=f"where the variance is (token length ×{m['length'][-1] / m['length'][0]:.1f} by block "
+                 f"{len(stream) - 1})")
+    ax.set_xticks(depth[::2])
+    ax.legend(frameon=False, fontsize=8.5, loc="upper right")
+    return ax
+
+
 def stream_figure(stream, axes=None):
-    """Left: how many directions the stream uses after each block. Right: its variance spectrum at a few depths."""
+    """Left: directions used. Middle: share of the variance inside the input's plane. Right: the spectrum."""
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    ax, bx = axes
-    directions_plot(stream, ax)
+        fig, axes = plt.subplots(1, 3, figsize=(15, 3.9))
+    ax, cx, bx = axes
+    m = stream_measures(stream)
+    directions_plot(stream, ax, measures=m)
+    share_plot(stream, cx, measures=m)
     d = stream[0].shape[1]
     picks = sorted({0, 1, 3, len(stream) // 2, len(stream) - 1})
     shades = plt.cm.viridis(np.linspace(0.0, 0.85, len(picks)))
@@ -164,16 +216,33 @@ def stream_figure(stream, axes=None):
         lam = lam / lam.sum()
         bx.semilogy(np.arange(1, d + 1), np.maximum(lam, 1e-12), "o-", ms=3, color=colour, label=f"after {k} blocks")
     bx.set(xlabel="direction (principal component)", ylabel="share of the variance", ylim=(1e-6, 1.5),
-           title="the tail fills in, block by block")
+           title="variance per principal direction")
     bx.legend(frameon=False, fontsize=8)
     ax.figure.tight_layout()
     return axes
 
 
-def draw_stream(ax=None, sharpness=3.0, seed=0):
-    """The experiment of stream_of_blocks at a given attention sharpness; 0 means every head averages."""
-    ax = directions_plot(stream_of_blocks(np.random.default_rng(seed), sharpness=sharpness), ax, ylim=(0, 14))
-    ax.set_title(f"attention sharpness {sharpness:g}")
+def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0):
+    """The experiment of stream_of_blocks at a given attention sharpness and write scale, on one axis:
+    participation ratio (left scale) and the share of the variance inside the input's plane (right scale)."""
+    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
+    stream = stream_of_blocks(np.random.default_rng(seed), sharpness=sharpness, write_scale=write_scale)
+    m = stream_measures(stream)
+    depth = np.arange(len(stream))
+    ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio (left)")
+    ax.axhline(2, color="gray", lw=0.8, ls=":")
+    ax.set(xlabel="blocks applied", ylim=(0, 14), xticks=depth[::2])
+    ax.set_ylabel("participation ratio", color=C["pr"])
+    tx = ax.twinx()
+    tx.plot(depth, 100 * m["in_plane"], "s--", color=C["line"], label="% of variance in the input's plane (right)")
+    tx.set_ylim(0, 105)
+    tx.set_ylabel("% of variance in the input's plane", color=C["line"])
+    lines = ax.get_lines()[:1] + tx.get_lines()
+    ax.legend(lines, [l.get_label() for l in lines], frameon=False, fontsize=8, loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), ncol=1)
+    ax.set_title(f"sharpness {sharpness:g}, write scale {write_scale:g}: "
+                 f"PR {m['pr'][-1]:.1f}, {100 * m['in_plane'][-1]:.0f}% in plane at block {len(stream) - 1}",
+                 fontsize=10)
     return ax
 
 
