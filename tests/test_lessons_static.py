@@ -60,7 +60,7 @@ def test_each_exercise_has_a_visible_read_only_check(lesson):
 @pytest.mark.parametrize("lesson", CURRICULUM)
 def test_solution_cells_match_the_reference(lesson):
     """One source of truth: a solution cell's function is the reference's code (docstrings may differ)."""
-    for cell in solution_cells(read(lesson)):
+    for cell in exercise_solution_cells(read(lesson)):
         name = meta(cell)["grade_id"]
         nb_fn = functions_in(cell.source).get(name)
         assert nb_fn is not None, f"the solution cell {name} does not define {name}"
