@@ -64,7 +64,9 @@ def no_reference(tmp_path_factory):
     (shadow / "solutions").mkdir()
     (shadow / "solutions" / "__init__.py").write_text(
         "raise ImportError('the reference implementation is not available to learners')\n")
-    return dict(os.environ, PYTHONPATH=str(shadow))
+    # the shadow comes first; the rest of the path stays, so the kernel imports this checkout's actspace and grader
+    path = os.pathsep.join(p for p in (str(shadow), os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, PYTHONPATH=path)
 
 
 @pytest.mark.parametrize("lesson", CURRICULUM)
