@@ -103,8 +103,8 @@ def patterns_figure(run, seq=0, axes=None):
             ax = axes[l, h]
             ax.imshow(A[h], cmap="Blues", vmin=0, vmax=1)
             ax.set_title(f"layer {l}, head {h}", fontsize=10)
-            ax.set_xticks(range(len(tokens)), tokens, fontsize=6)
-            ax.set_yticks(range(len(tokens)), tokens, fontsize=6)
+            ax.set_xticks(range(len(tokens)), tokens if l == n_layers - 1 else [], fontsize=6)
+            ax.set_yticks(range(len(tokens)), tokens if h == 0 else [], fontsize=6)
             ax.axhline(run.half - 0.5, color=C["repeat"], lw=0.8)
             ax.axvline(run.half - 0.5, color=C["repeat"], lw=0.8)
     axes[-1, 0].set_xlabel("token read (key)")
@@ -131,7 +131,24 @@ def draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, la
     return ax
 
 
-def head_scores(run, score, layer_norm=None):
+def induction_lengths_figure(params, block_fn, layer_norm, attention_pattern, halves=(4, 7, 11), layer=1, head=0, axes=None):
+    """The induction head's pattern on repeated blocks of several lengths, side by side: the stripe follows the copy."""
+    if axes is None:
+        _, axes = plt.subplots(1, len(halves), figsize=(4.6 * len(halves), 4.6), layout="constrained")
+    for ax, half in zip(np.ravel(axes), halves):
+        draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer, head)
+        ax.set_title(f"{half} tokens, then the same {half} again", fontsize=10)
+    np.ravel(axes)[0].figure.suptitle(f"layer {layer}, head {head} on sequences of three lengths")
+    return axes
+
+
+def draw_circuit(ax, params, head):
+    """For a slider: head number `head` (counted over layers, 0 = layer 0 head 0) and its token-to-token OV matrix."""
+    n_heads = params["blocks"][0]["W_q"].shape[0]
+    return ov_figure(params, int(head) // n_heads, int(head) % n_heads, ax=ax)
+
+
+def head_scores(run, score):
     """(L, h): the mean over the batch of score(A) (or score(A, tokens), if it takes two arguments) for every head."""
     import inspect
 
