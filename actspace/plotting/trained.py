@@ -93,8 +93,8 @@ def patterns_figure(run, seq=0, axes=None):
     """Every head's attention pattern on one sequence: row = the token that reads, column = the token read."""
     n_layers, n_heads = len(run.params["blocks"]), run.params["blocks"][0]["W_q"].shape[0]
     if axes is None:
-        fig, axes = plt.subplots(n_layers, n_heads, figsize=(3.3 * n_heads, 3.3 * n_layers), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(n_layers, n_heads, figsize=(3.3 * n_heads, 3.4 * n_layers), squeeze=False)
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.87, wspace=0.1, hspace=0.25)  # no layout engine: cheaper
     axes = np.asarray(axes).reshape(n_layers, n_heads)
     tokens = run.tokens[seq]
     for l in range(n_layers):
@@ -109,7 +109,7 @@ def patterns_figure(run, seq=0, axes=None):
             ax.axvline(run.half - 0.5, color=C["repeat"], lw=0.8)
     axes[-1, 0].set_xlabel("token read (key)")
     axes[-1, 0].set_ylabel("token reading (query)")
-    axes[0, 0].figure.suptitle("attention patterns on one sequence (white 0, dark blue 1); lines: start of the repeat")
+    axes[0, 0].figure.suptitle("attention on one sequence (white 0, dark blue 1)\ngreen lines: where the repeat starts", fontsize=11)
     return axes
 
 
@@ -134,7 +134,8 @@ def draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, la
 def induction_lengths_figure(params, block_fn, layer_norm, attention_pattern, halves=(4, 7, 11), layer=1, head=0, axes=None):
     """The induction head's pattern on repeated blocks of several lengths, side by side: the stripe follows the copy."""
     if axes is None:
-        _, axes = plt.subplots(1, len(halves), figsize=(4.6 * len(halves), 4.6), layout="constrained")
+        fig, axes = plt.subplots(1, len(halves), figsize=(4.6 * len(halves), 4.8))
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.86, wspace=0.25)
     for ax, half in zip(np.ravel(axes), halves):
         draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer, head)
         ax.set_title(f"{half} tokens, then the same {half} again", fontsize=10)
@@ -207,7 +208,8 @@ def eigenvalues_figure(params, score=None, axes=None):
     blocks = params["blocks"]
     L, h = len(blocks), blocks[0]["W_q"].shape[0]
     if axes is None:
-        _, axes = plt.subplots(1, L * h, figsize=(2.9 * L * h, 3.1), layout="constrained")
+        fig, axes = plt.subplots(1, L * h, figsize=(2.9 * L * h, 3.2))
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.3)
     for ax, (l, k) in zip(np.ravel(axes), [(l, k) for l in range(L) for k in range(h)]):
         lam = np.linalg.eigvals(token_circuit(params, l, k))
         ax.scatter(lam.real, lam.imag, s=14, color=C["trained"])
