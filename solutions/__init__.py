@@ -21,6 +21,9 @@ from solutions.transformer_layer import center_projector, layer_norm, transforme
 from solutions.untangling import (
     linear_probe_accuracy, mlp_activations, participation_ratio, pca_project,
 )
+from solutions.trained_transformer import (
+    copying_score, prefix_matching_score, previous_token_score, subspace_variance_share,
+)
 
 # lesson folder -> module holding that lesson's reference functions
 LESSON_MODULES = {
@@ -30,6 +33,7 @@ LESSON_MODULES = {
     "04_attention_rebasing": "solutions.attention_rebasing",
     "05_transformer_layer": "solutions.transformer_layer",
     "06_untangling": "solutions.untangling",
+    "07_trained_transformer": "solutions.trained_transformer",
 }
 
 

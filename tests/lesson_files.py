@@ -10,12 +10,18 @@ from grader.course import cells
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 CURRICULUM = ROOT.parent / "shared" / "curriculum.md"
+ADDITIONS = ROOT / "docs" / "curriculum-additions.md"  # exercises of lessons after the contract's six
+
+
+def curriculum_text():
+    """The contract followed by its additions: every exercise table, in lesson order."""
+    return CURRICULUM.read_text() + "\n" + ADDITIONS.read_text()
 
 
 def curriculum():
-    """{lesson folder: [function names in order]} from the contract."""
+    """{lesson folder: [function names in order]} from the contract and its additions."""
     out, lesson = {}, None
-    for line in CURRICULUM.read_text().splitlines():
+    for line in curriculum_text().splitlines():
         m = re.match(r"^## Lesson \d+ — `(\w+)`", line)
         if m:
             lesson = m.group(1)
@@ -40,6 +46,17 @@ def meta(cell):
 
 def solution_cells(nb):
     return [c for c in nb.cells if meta(c).get("solution") and c.cell_type == "code"]
+
+
+def exercise_solution_cells(nb):
+    """The solution cells of graded exercises: grade_id is a curriculum function's name."""
+    names = {n for names in curriculum().values() for n in names}
+    return [c for c in solution_cells(nb) if meta(c).get("grade_id") in names]
+
+
+def carried_over_cells(nb):
+    """Ungraded solution cells where the learner pastes functions of earlier lessons (lesson 7)."""
+    return [c for c in solution_cells(nb) if c not in exercise_solution_cells(nb)]
 
 
 def graded_cells(nb):

@@ -8,7 +8,8 @@ import pytest
 import grader
 from grader.course import cells
 import solutions
-from lesson_files import LESSONS, curriculum, functions_in, graded_cells, meta, notebook_path, read, solution_cells, without_docstring
+from lesson_files import (LESSONS, carried_over_cells, curriculum, exercise_solution_cells, functions_in, graded_cells, meta,
+                          notebook_path, read, solution_cells, without_docstring)
 
 CURRICULUM = curriculum()
 POINTS_CALL = re.compile(r'grader\.points\("(\w+)", (\w+), (\d+(?:\.\d+)?)\)')
@@ -31,7 +32,7 @@ def test_committed_notebooks_have_no_outputs_and_no_execution_counts(lesson):
 def test_each_curriculum_function_is_exactly_one_graded_exercise(lesson):
     nb = read(lesson)
     names = CURRICULUM[lesson]
-    sol_ids = [meta(c)["grade_id"] for c in solution_cells(nb)]
+    sol_ids = [meta(c)["grade_id"] for c in exercise_solution_cells(nb)]
     assert sol_ids == names  # one solution cell per function, in curriculum order
     calls = []
     for cell in graded_cells(nb):
@@ -61,13 +62,28 @@ def test_each_exercise_has_a_visible_read_only_check(lesson):
 @pytest.mark.parametrize("lesson", CURRICULUM)
 def test_solution_cells_match_the_reference(lesson):
     """One source of truth: a solution cell's function is the reference's code (docstrings may differ)."""
-    for cell in solution_cells(read(lesson)):
+    for cell in exercise_solution_cells(read(lesson)):
         name = meta(cell)["grade_id"]
         nb_fn = functions_in(cell.source).get(name)
         assert nb_fn is not None, f"the solution cell {name} does not define {name}"
         ref_fn = functions_in(inspect.getsource(getattr(solutions, name)))[name]
         assert without_docstring(nb_fn) == without_docstring(ref_fn), \
             f"{lesson}: the solution cell of {name} has drifted from solutions/ - make them the same code"
+
+
+@pytest.mark.parametrize("lesson", CURRICULUM)
+def test_carried_over_cells_hold_only_earlier_exercises_as_the_reference_has_them(lesson):
+    """A cell where the learner pastes earlier lessons' functions: ungraded, and each function the reference's code."""
+    order = list(CURRICULUM)
+    earlier = {n for l in order[: order.index(lesson)] for n in CURRICULUM[l]}
+    for cell in carried_over_cells(read(lesson)):
+        assert not meta(cell).get("grade") and not meta(cell).get("locked")
+        fns = functions_in(cell.source)
+        assert fns and set(fns) <= earlier, f"{lesson}: {sorted(set(fns) - earlier)} are not exercises of earlier lessons"
+        assert cell.source.count("### BEGIN SOLUTION") == cell.source.count("### END SOLUTION") == len(fns)
+        for name, nb_fn in fns.items():
+            ref_fn = functions_in(inspect.getsource(getattr(solutions, name)))[name]
+            assert without_docstring(nb_fn) == without_docstring(ref_fn), f"{lesson}: the carried-over {name} has drifted"
 
 
 @pytest.mark.parametrize("lesson", CURRICULUM)

@@ -253,3 +253,48 @@ def test_mlp_activations_are_relu_layers(seed, L):
     assert len(Hs) == L + 1 and np.array_equal(Hs[0], X)
     for l in range(L):
         assert np.allclose(Hs[l + 1], S.relu(Hs[l] @ Ws[l].T + bs[l]))
+
+
+# ---------------------------------------------------------------- lesson 7
+
+@given(seeds, st.integers(2, 12))
+def test_previous_token_score_of_a_shifted_identity_is_one(seed, n):
+    A = np.eye(n, k=-1)
+    A[0, 0] = 1.0
+    assert np.isclose(S.previous_token_score(A), 1.0)
+
+
+@given(seeds, st.integers(2, 8))
+def test_prefix_matching_is_a_share_of_attention(seed, half):
+    rng = np.random.default_rng(seed)
+    tokens = np.tile(rng.permutation(20)[:half], 2)  # (2 half,): a block, then the same again
+    S_ = np.where(np.triu(np.ones((2 * half, 2 * half), bool), k=1), -np.inf, rng.normal(size=(2 * half, 2 * half)))
+    A = S.softmax(S_)
+    score = S.prefix_matching_score(A, tokens)
+    assert 0.0 <= score <= 1.0
+    # for distinct tokens repeated once, row i >= half has exactly one target: j = i - half + 1
+    assert np.isclose(score, np.mean([A[i, i - half + 1] for i in range(half, 2 * half)]))
+
+
+@given(seeds, st.integers(2, 10), st.integers(2, 8), st.integers(1, 4))
+def test_copying_score_is_in_range_and_sees_the_small_circuit(seed, vocab, d_model, d_head):
+    rng = np.random.default_rng(seed)
+    W_E, W_v = rng.normal(size=(vocab, d_model)), rng.normal(size=(d_model, d_head))
+    W_o, W_U = rng.normal(size=(d_head, d_model)), rng.normal(size=(d_model, vocab))
+    score = S.copying_score(W_E, W_v, W_o, W_U)
+    assert -1.0 - 1e-9 <= score <= 1.0 + 1e-9
+    # the non-zero eigenvalues of W_E W_v W_o W_U are those of the (d_head, d_head) W_o W_U W_E W_v
+    lam = np.linalg.eigvals(W_o @ W_U @ W_E @ W_v)
+    assert np.isclose(score, np.sum(lam).real / np.sum(np.abs(lam)), atol=1e-6)
+    assert np.isclose(S.copying_score(W_E, W_v, -W_o, W_U), -score)  # writing minus the copy flips the sign
+
+
+@given(seeds, st.integers(2, 6), st.integers(1, 5))
+def test_variance_shares_of_a_subspace_and_its_complement_add_to_one(seed, d, k):
+    rng = np.random.default_rng(seed)
+    k = min(k, d - 1)
+    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    H = rng.normal(size=(30, d)) * rng.uniform(0.5, 2.0, size=d) + 3.0
+    inside, outside = S.subspace_variance_share(H, Q[:, :k]), S.subspace_variance_share(H, Q[:, k:])
+    assert np.isclose(inside + outside, 1.0)
+    assert np.isclose(S.subspace_variance_share(H, Q[:, :k] @ rng.normal(size=(k, k))), inside)  # any basis of the span

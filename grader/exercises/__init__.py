@@ -20,6 +20,7 @@ from grader.checking.cases import UnknownExercise, encode_case
 from grader.exercises import (  # noqa: F401  (each module registers its exercises)
     l01_change_of_basis, l02_relu_orthants, l03_skip_connections,
     l04_attention_rebasing, l05_transformer_layer, l06_untangling,
+    l07_trained_transformer,
 )
 from grader.exercises.spec import REGISTRY
 
