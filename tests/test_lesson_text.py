@@ -79,9 +79,10 @@ def test_lessons_5_and_6_test_the_seeds_hypothesis_and_point_to_each_other():
 
 
 def exercise_cells(nb):
-    """(statement, solution) cell pairs, one per exercise."""
+    """(statement, solution) cell pairs, one per graded exercise (not lesson 7's cell of earlier functions)."""
+    graded = {meta(c).get("grade_id") for c in nb.cells if meta(c).get("grade")}
     return [(nb.cells[i - 1], c) for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and meta(c).get("solution")]
+            if c.cell_type == "code" and meta(c).get("solution") and f"{meta(c)['grade_id']}_tests" in graded]
 
 
 def solution_lines(cell):

@@ -137,7 +137,7 @@ def solved(lesson, student_lessons):
 def validate(nb, folder, name):
     """nbgrader's Validate with nbgrader's own default config (as on a hub): {exercise: error name} of failed checks."""
     path = folder / name
-    path.mkdir()
+    path.mkdir(parents=True)
     nbformat.write(nb, path / f"{name}.ipynb")
     results = Validator().validate(str(path / f"{name}.ipynb"))
     failed = {}
