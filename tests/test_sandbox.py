@@ -25,7 +25,7 @@ from grader import sandbox
 from grader.sandbox import plan as sandbox_plan
 from grader.course.course import INSTALLED_LESSONS, lessons_in
 
-REPO = pathlib.Path(sandbox.HERE).parent
+REPO = pathlib.Path(sandbox.HERE).parents[1]  # the checkout
 SOLUTIONS = pathlib.Path(sandbox_plan.package_dir("solutions"))
 FIRST = lessons_in(INSTALLED_LESSONS)[0]
 SECRET = "SECRET-GRADEBOOK-CONTENT"
@@ -183,6 +183,88 @@ print(json.dumps(out))
     assert not (course.cwd / "mine.txt").exists()
 
 
+def other_checkout(folder):
+    """Another copy of the project on the grading machine: sources, an old build, the lessons' sources."""
+    for part in ("solutions", "build/lib/solutions", "grader/exercises", "lessons/01_x"):
+        (folder / part).mkdir(parents=True)
+    (folder / "solutions" / "__init__.py").write_text("def relu(x):\n    return x * (x > 0)\n")
+    (folder / "build" / "lib" / "solutions" / "relu_orthants.py").write_text("def relu(x):\n    return x\n")
+    (folder / "grader" / "exercises" / "l05_transformer_layer.py").write_text("def ln(X):\n    return X\n")
+    (folder / "lessons" / "01_x" / "01_x.ipynb").write_text('{"cells": ["### BEGIN SOLUTION"]}')
+    return folder
+
+
+SEARCH = PROBE + '''
+import errno, importlib, sys
+def no(path):
+    try:
+        open(path, "rb").close()
+        return "readable"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+found = []
+for top, dirs, files in os.walk("/"):
+    if top in ("/proc", "/sys", "/dev") or top.startswith(("/proc/", "/sys/", "/dev/")):
+        dirs[:] = []
+        continue
+    for name in dirs + files:
+        path = os.path.join(top, name)
+        if name in ("solutions", "lessons", "judge.py") or name.startswith(("__editable__", "l05_")):
+            found.append(path)
+        elif name.endswith(".ipynb"):
+            try:
+                if "BEGIN SOLUTION" in open(path, errors="replace").read():
+                    found.append(path)
+            except OSError:
+                pass
+mounts = open("/proc/self/mounts").read()
+def ln():
+    from grader.exercises.l05_transformer_layer import ln
+def bank():
+    import grader
+    return len(grader.exercise("layer_norm").misconceptions)
+out = {"found": found, "paths": {p: no(p) for p in PATHS}, "mounts name a checkout": "wt-attacks" in mounts or "/work" in mounts,
+       "ln": attempt(ln), "bank": attempt(bank), "grader from": os.path.dirname(importlib.import_module("grader").__file__),
+       "path": [p for p in sys.path if p], "stand-in": sorted(os.listdir("/actspace/lib/grader/exercises"))
+       if os.path.isdir("/actspace/lib/grader/exercises") else None}
+print(json.dumps(out))
+'''
+
+
+def test_no_copy_of_the_reference_the_lessons_or_the_misconceptions_is_reachable(course, tmp_path):
+    copy = other_checkout(tmp_path / "elsewhere")
+    paths = [REPO / "solutions" / "__init__.py", REPO / "grader" / "exercises" / "l05_transformer_layer.py",
+             REPO / "grader" / "reference" / "judge.py", INSTALLED_LESSONS / FIRST / f"{FIRST}.ipynb",
+             copy / "solutions" / "__init__.py", copy / "build" / "lib" / "solutions" / "relu_orthants.py",
+             copy / "grader" / "exercises" / "l05_transformer_layer.py", copy / "lessons" / "01_x" / "01_x.ipynb",
+             *(pathlib.Path(p) for p in sandbox_plan.distribution_files())]
+    assert all(p.exists() for p in paths)  # positive control: all there outside the sandbox
+    from grader.exercises.l05_transformer_layer import ln  # noqa: F401  (and importable outside)
+    texts, error, _ = execute(course, [f"PATHS = {json.dumps([str(p) for p in paths])}\n" + SEARCH])
+    assert error is None, error
+    got = results(texts[0])
+    stand_in = sandbox_plan.LIB + "/grader/exercises"  # case inputs only (see grader/sandbox/tree.py)
+    assert [p for p in got["found"] if p != stand_in] == [], got["found"]
+    assert got["stand-in"] == ["__init__.py", "cases.json", "spec.py"]
+    assert set(got["paths"].values()) <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
+    assert not got["mounts name a checkout"]
+    assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "ok: 0"
+    assert got["grader from"] == sandbox_plan.LIB + "/grader"
+    assert not any(str(REPO) in p for p in got["path"]), got["path"]
+
+
+def test_the_same_search_without_the_sandbox_finds_them(course, tmp_path):
+    """Positive control of the search above: run as a plain process, it finds the copies and reads them."""
+    copy = other_checkout(tmp_path / "elsewhere")
+    paths = [copy / "solutions" / "__init__.py", REPO / "grader" / "exercises" / "l05_transformer_layer.py"]
+    code = SEARCH.replace('os.walk("/")', f'os.walk({str(tmp_path)!r})')
+    run = subprocess.run([sys.executable, "-c", f"PATHS = {json.dumps([str(p) for p in paths])}\n" + code],
+                         capture_output=True, text=True, timeout=120, cwd=REPO)
+    got = results(run.stdout)
+    assert str(copy / "solutions") in got["found"] and str(copy / "lessons" / "01_x" / "01_x.ipynb") in got["found"]
+    assert set(got["paths"].values()) == {"readable"} and got["ln"] == "ok"
+
+
 def test_kernel_has_no_network(course):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -333,19 +415,21 @@ def test_limits_come_from_the_course_config():
         sandbox.Limits.from_config(Config({"Sandbox": {"memory": "2G"}}))
 
 
-def test_plan_hides_secrets_inside_what_it_mounts_back():
-    plan = sandbox_plan.Plan(hidden=("/tmp", "/home", "/tmp/c/course"), secret=("/opt/py/site-packages/solutions",),
-                             exposed=("/home/t/venv", "/opt/py/site-packages", "/usr/lib"))
-    args, tmpfs, readonly = plan.args(1 << 20)
-    joined = " ".join(args)
-    assert joined.index("--tmpfs /tmp ") < joined.index("--tmpfs /tmp/c/course")  # hidden inside the private /tmp
-    assert "/tmp/c/course" in readonly
-    assert "--ro-bind /home/t/venv /home/t/venv" in joined
-    assert "/usr/lib" not in joined  # visible anyway
-    assert joined.index("--tmpfs /home ") < joined.index("--ro-bind /home/t/venv")
-    assert "--tmpfs /opt/py/site-packages/solutions" in joined
-    assert "--perms 0755 --dir /home/t" in joined  # the way down is readable, whoever the kernel runs as
-    assert "/tmp" not in readonly and "/home" in readonly
+def test_plan_mounts_an_installation_around_the_projects_files(tmp_path):
+    site = tmp_path / "py" / "lib" / "python3.11" / "site-packages"
+    for name in ("numpy", "solutions", "grader", "actspace-0.1.0.dist-info"):
+        (site / name).mkdir(parents=True)
+    (site / "__editable___actspace_finder.py").write_text("MAPPING = {'grader': '/work/main/grader'}")
+    (site / "six.py").write_text("")
+    (tmp_path / "py" / "bin").mkdir()
+    plan = sandbox_plan.Plan(system=(), python=(str(tmp_path / "py"),),
+                             excluded=tuple(str(site / n) for n in ("solutions", "grader", "actspace-0.1.0.dist-info",
+                                                                    "__editable___actspace_finder.py")))
+    binds = {dst for kind, _, dst in plan.entries() if kind == "bind"}
+    assert str(site / "numpy") in binds and str(site / "six.py") in binds and str(tmp_path / "py" / "bin") in binds
+    assert not any("solutions" in b or "grader" in b or "actspace" in b for b in binds), binds
+    args, _ = plan.args()
+    assert "--ro-bind" in args and str(site / "solutions") not in args
 
 
 def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):
@@ -358,6 +442,7 @@ def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):
     assert elsewhere.returncode != 0 and "not a grading folder" in elsewhere.stderr
     inside = subprocess.run([sys.executable, "-I", "-S", sandbox.LAUNCHER, path, "--probe"], cwd=course.cwd,
                             capture_output=True, text=True, timeout=60)
+    sandbox.remove(str(private))
     assert inside.returncode == 0 and "sandbox ok" in inside.stdout, inside.stderr
 
 
