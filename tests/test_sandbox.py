@@ -198,8 +198,8 @@ SEARCH = PROBE + '''
 import errno, importlib, sys
 def no(path):
     try:
-        open(path, "rb").close()
-        return "readable"
+        with open(path, "rb") as f:
+            return "empty" if not os.path.isdir(path) and f.read(1) == b"" else "readable"
     except OSError as e:
         return errno.errorcode.get(e.errno, str(e.errno))
 found = []
@@ -210,7 +210,8 @@ for top, dirs, files in os.walk("/"):
     for name in dirs + files:
         path = os.path.join(top, name)
         if name in ("solutions", "lessons", "judge.py") or name.startswith(("__editable__", "l05_")):
-            found.append(path)
+            if not (os.path.isfile(path) and os.path.getsize(path) == 0):  # an install's files are covered empty
+                found.append(path)
         elif name.endswith(".ipynb"):
             try:
                 if "BEGIN SOLUTION" in open(path, errors="replace").read():
@@ -246,7 +247,9 @@ def test_no_copy_of_the_reference_the_lessons_or_the_misconceptions_is_reachable
     stand_in = sandbox_plan.LIB + "/grader/exercises"  # case inputs only (see grader/sandbox/tree.py)
     assert [p for p in got["found"] if p != stand_in] == [], got["found"]
     assert got["stand-in"] == ["__init__.py", "cases.json", "spec.py"]
-    assert set(got["paths"].values()) <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
+    dist = set(sandbox_plan.distribution_files())  # the install's .pth and finder: covered by an empty file
+    assert {got["paths"][str(p)] for p in paths if str(p) not in dist} <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
+    assert {got["paths"][p] for p in dist} <= {"ENOENT", "EACCES", "EROFS", "empty", "EISDIR"}, got["paths"]
     assert not got["mounts name a checkout"]
     assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "ok: 0"
     assert got["grader from"] == sandbox_plan.LIB + "/grader"
@@ -415,21 +418,25 @@ def test_limits_come_from_the_course_config():
         sandbox.Limits.from_config(Config({"Sandbox": {"memory": "2G"}}))
 
 
-def test_plan_mounts_an_installation_around_the_projects_files(tmp_path):
+def test_plan_mounts_only_what_it_allows_and_covers_the_projects_files_in_it(tmp_path):
     site = tmp_path / "py" / "lib" / "python3.11" / "site-packages"
     for name in ("numpy", "solutions", "grader", "actspace-0.1.0.dist-info"):
         (site / name).mkdir(parents=True)
-    (site / "__editable___actspace_finder.py").write_text("MAPPING = {'grader': '/work/main/grader'}")
-    (site / "six.py").write_text("")
-    (tmp_path / "py" / "bin").mkdir()
-    plan = sandbox_plan.Plan(system=(), python=(str(tmp_path / "py"),),
-                             excluded=tuple(str(site / n) for n in ("solutions", "grader", "actspace-0.1.0.dist-info",
-                                                                    "__editable___actspace_finder.py")))
-    binds = {dst for kind, _, dst in plan.entries() if kind == "bind"}
-    assert str(site / "numpy") in binds and str(site / "six.py") in binds and str(tmp_path / "py" / "bin") in binds
-    assert not any("solutions" in b or "grader" in b or "actspace" in b for b in binds), binds
-    args, _ = plan.args()
-    assert "--ro-bind" in args and str(site / "solutions") not in args
+    finder = site / "__editable___actspace_finder.py"
+    finder.write_text("MAPPING = {'grader': '/work/main/grader'}")
+    (tmp_path / "usr" / "local").mkdir(parents=True)
+    (tmp_path / "usr" / "lib").mkdir()
+    excluded = tuple(str(site / n) for n in ("solutions", "grader", "actspace-0.1.0.dist-info")) + (str(finder),)
+    plan = sandbox_plan.Plan(system=(str(tmp_path / "usr"),), python=(str(tmp_path / "py"),), excluded=excluded,
+                             system_excluded=(str(tmp_path / "usr" / "local"),))
+    args, _ = plan.args(empty="/E")
+    joined = " ".join(args)
+    assert f"--ro-bind {tmp_path}/usr {tmp_path}/usr" in joined and f"--ro-bind {tmp_path}/py {tmp_path}/py" in joined
+    assert f"--tmpfs {tmp_path}/usr/local" in joined  # the system folder without /usr/local
+    for folder in excluded[:3]:
+        assert f"--tmpfs {folder}" in joined and f"--remount-ro {folder}" in joined
+    assert f"--ro-bind /E {finder}" in joined
+    assert "--ro-bind / /" not in joined  # nothing else
 
 
 def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):

@@ -169,10 +169,10 @@ def policy(private, workdirs, course_root=None, sources=(), limits=None):
     users = None
     if as_root:
         users = _ROOT_USERS if _maps(*_ROOT_USERS) else _SMALL_MAP_USERS
-    mounts, made = sandbox_plan.plan(course_root, sources).args()
     lib = os.path.join(private, "tree")
     if not os.path.isdir(lib):
         tree.build(lib)
+    mounts, made = sandbox_plan.plan(course_root, sources).args(empty=os.path.join(lib, "empty"))
     mounts += [*sandbox_plan.mkdirs(sandbox_plan.ROOT, made), "--perms", "0755", "--dir", sandbox_plan.ROOT,
                "--ro-bind", os.path.join(lib, "lib"), sandbox_plan.LIB,
                "--ro-bind", os.path.join(lib, "boot"), sandbox_plan.BOOT]

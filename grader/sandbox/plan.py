@@ -33,7 +33,7 @@ from grader.sandbox.launch import inside, mkdirs
 
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_EXCLUDED = ("/usr/local", "/usr/src")  # /usr/local only as far as the Python installation needs it
-ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group", "fonts",
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "passwd", "group", "fonts",
        "mime.types")
 PROJECT = ("solutions", "grader", "lessons", "actspace")  # never mounted from a site-packages folder
 INSTRUCTOR_TOOLS = ("nbgrader",)  # not needed in a kernel (and its test files hold solution cells)
@@ -114,64 +114,60 @@ def _jupyter_runtime_dir():
     return jupyter_runtime_dir()
 
 
-def _allowed(path, excluded, out):
-    """Append to `out` what of `path` may be mounted: all of it, or its entries one by one around `excluded`."""
-    if any(inside(path, x) for x in excluded):
-        return
-    if os.path.islink(path):
-        out.append(("link", os.readlink(path), path))
-        return
-    if not any(inside(x, path) and x != path for x in excluded) or not os.path.isdir(path):
-        out.append(("bind", path, path))
-        return
-    try:
-        names = sorted(os.listdir(path))
-    except OSError:
-        return
-    out.append(("dir", path, path))
-    for name in names:
-        _allowed(os.path.join(path, name), excluded, out)
-
-
 @dataclass(frozen=True)
 class Plan:
     """The folders of one sandbox: what is allowed (mounted read-only) and what is never mounted."""
 
-    system: tuple  # real paths of system folders: mounted whole, or around `excluded` and `system_excluded`
-    python: tuple  # real paths of the Python installation: mounted whole, or around `excluded`
-    excluded: tuple  # real paths never mounted, wherever they lie
+    system: tuple  # real paths of system folders (mounted read-only without `excluded` and `system_excluded`)
+    python: tuple  # real paths of the Python installation (mounted read-only without `excluded`)
+    excluded: tuple  # real paths never visible, wherever they lie
     system_excluded: tuple = ()  # parts of the system folders not mounted with them (/usr/local)
     links: tuple = ()  # (target, path) symbolic links at the top (/bin -> usr/bin)
     etc: tuple = ()  # files and folders of /etc
 
-    def entries(self):
-        """[(kind, source, destination)] in mount order; kind is "bind", "link" or "dir"."""
-        out = [("link", target, path) for target, path in self.links]
-        system = _outermost(self.system)
-        for path in system:
-            _allowed(path, (*self.excluded, *self.system_excluded), out)
-        covered = [p for p in system]
-        for path in _outermost(self.python):
-            if any(inside(path, s) for s in covered) and not any(inside(path, x) for x in self.system_excluded):
-                continue  # mounted with the system folders
-            _allowed(path, self.excluded, out)
-        for path in self.etc:
-            _allowed(path, self.excluded, out)
-        return out
+    def args(self, empty="/dev/null"):
+        """(bwrap mount arguments, the folders and tmpfs bwrap made on the way).
 
-    def args(self):
-        """(bwrap mount arguments for what is allowed, the folders bwrap made on the way)."""
-        a, made = [], ["/"]
-        for kind, src, dst in self.entries():
+        The allowed folders are mounted whole; what is excluded inside one of
+        them is covered: a folder by an empty read-only tmpfs, a file by
+        `empty` (an empty read-only file).
+        """
+        a, made, masks = [], ["/"], []
+
+        def mount(kind, src, dst):
             parents = mkdirs(dst, made)
-            made += parents[3::4]  # "--perms", perms, "--dir", folder
+            made.extend(parents[3::4])  # "--perms", perms, "--dir", folder
             if kind == "link":
-                a += [*parents, "--symlink", src, dst]
-            elif kind == "dir":
-                a += [*parents, "--perms", "0755", "--dir", dst]
+                a.extend([*parents, "--symlink", src, dst])
+            elif kind == "mask" and os.path.isdir(src) and not os.path.islink(src):
+                a.extend([*parents, "--size", "4096", "--perms", "0555", "--tmpfs", dst])
                 made.append(dst)
+                masks.append(dst)
+            elif kind == "mask":
+                a.extend([*parents, "--ro-bind", empty, dst])
             else:
-                a += [*parents, "--ro-bind", src, dst]
+                a.extend([*parents, "--ro-bind", src, dst])
+                made.append(dst)  # what lies inside exists already
+
+        for target, path in self.links:
+            mount("link", target, path)
+        system = _outermost(p for p in self.system if not any(inside(p, x) for x in self.excluded))
+        for path in system:
+            mount("bind", path, path)
+        hidden = _outermost(x for x in (*self.system_excluded, *self.excluded) if any(inside(x, s) for s in system))
+        for path in hidden:
+            mount("mask", path, path)
+        python = _outermost(p for p in self.python if not any(inside(p, x) for x in self.excluded))
+        python = [p for p in python if not any(inside(p, s) for s in system)
+                  or any(inside(p, h) for h in hidden)]
+        for path in python:
+            mount("bind", path, path)
+        for path in _outermost(x for x in self.excluded if any(inside(x, p) and x != p for p in python)):
+            mount("mask", path, path)
+        for path in self.etc:
+            if not any(inside(path, x) for x in self.excluded):
+                mount("bind", path, path)
+        a += [arg for m in masks for arg in ("--remount-ro", m)]
         return a, made
 
 
