@@ -371,6 +371,64 @@ def test_os_exit_ends_only_the_kernel(course):
     assert error is None and texts[0].strip() == "next kernel"
 
 
+FILL_AND_PIN = PROBE + '''
+import errno
+def fill(folder):
+    try:
+        for i in range(10 ** 6):
+            with open(os.path.join(folder, f"fill{i}"), "wb") as f:
+                f.write(b"x" * (1 << 20))
+    except OSError as e:
+        return errno.errorcode[e.errno]
+def deep(folder, levels=2500):
+    try:
+        for _ in range(levels):
+            folder = os.path.join(folder, "d")
+            os.mkdir(folder)
+            os.chdir(folder)
+            folder = "."
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+    finally:
+        os.chdir(HERE)
+HERE = os.getcwd()
+out = {"deep": deep(HERE), "work": fill(HERE), "tmp": fill("/tmp"), "shm": fill("/dev/shm"),
+       "root": attempt(lambda: write("/x")), "usr": attempt(lambda: write("/usr/x"))}
+print(json.dumps(out))
+'''
+
+
+def test_filling_the_disk_and_a_deep_folder_stay_in_the_sandbox(course):
+    before = course.state()
+    limits = sandbox.Limits(tmp_size=8 << 20, work_size=8 << 20)
+    texts, error, _ = execute(course, [FILL_AND_PIN, "print('still here')"], limits=limits)
+    assert error is None, error
+    got = results(texts[0])
+    assert got["deep"] == "ok" and got["work"] == got["tmp"] == got["shm"] == "ENOSPC", got  # each capped at 8 MB
+    assert got["root"] == got["usr"] == "OSError"  # read-only (EROFS)
+    assert texts[1].strip() == "still here"
+    assert course.state() == before  # nothing reached the grader's disk (its runtime folder is root's when root)
+
+
+def test_remove_tree_removes_a_folder_deeper_than_python_recursion(tmp_path):
+    from grader.course.files import remove_tree
+
+    folder = tmp_path / "deep"
+    os.mkdir(folder)
+    fd = os.open(folder, os.O_RDONLY)
+    for _ in range(3000):  # by descriptor: the path gets too long for the kernel
+        os.mkdir("d", dir_fd=fd)
+        fd2 = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = fd2
+    os.close(fd)
+    with pytest.raises(RecursionError):
+        shutil.rmtree(folder)
+    remove_tree(folder)
+    assert not folder.exists()
+
+
 def test_a_loop_that_ignores_interrupts_is_killed_by_the_wall_clock(course):
     start = time.monotonic()
     texts, error, _ = execute(course, [

@@ -30,8 +30,10 @@ from traitlets.config import Config
 from grader.autograde import intake, verdicts
 from grader.course.course import Course, CourseError, check
 from grader.cli.progress import Progress
+from grader.course.files import disk_full, remove_tree
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds one cell may run (the course's Execute.timeout wins)
+DISK_FULL = "the disk is full"
 DEFAULT_NOTEBOOK_TIMEOUT = 900  # seconds a whole notebook may run (the course's GradingExecute.notebook_timeout wins)
 
 
@@ -98,7 +100,7 @@ def grade_one(job):
     start = time.perf_counter()
     try:
         work = pathlib.Path(job.workdir)
-        shutil.rmtree(work, ignore_errors=True)  # what an earlier try of this job left behind
+        remove_tree(work)  # what an earlier try of this job left behind
         folder = work / "submitted" / job.student / job.lesson
         shutil.copytree(pathlib.Path(job.root) / "submitted" / job.student / job.lesson, folder,
                         ignore=_links)
@@ -118,6 +120,10 @@ def grade_one(job):
                        submission=_submission_facts(work / "gradebook.db", job))
     except intake.Rejected as e:
         return Outcome(job, False, str(e), time.perf_counter() - start)
+    except OSError as e:
+        if disk_full(e):  # not the submission's fault: the whole run stops (see autograde)
+            return Outcome(job, False, f"{DISK_FULL}: {e}", time.perf_counter() - start)
+        return Outcome(job, False, f"{type(e).__name__}: {e}".splitlines()[0], time.perf_counter() - start)
     except Exception as e:  # one submission's failure is reported, never raised
         message = str(e) if isinstance(e, CourseError) else f"{type(e).__name__}: {e}"
         return Outcome(job, False, message.splitlines()[0] if message else "failed", time.perf_counter() - start)
@@ -222,14 +228,27 @@ def autograde(course, lessons=None, jobs=1, progress=None, sandbox=True):
         todo = [Job(str(course.root), str(course.source), course.course_id, s, l, str(snapshot), str(tmp / f"job{i}"),
                     sandbox) for i, (s, l) in enumerate(pairs)]
         outcomes = _run(todo, jobs, bar)
+        full = [o for o in outcomes if o.message.startswith(DISK_FULL)]
+        if full:
+            raise CourseError(f"{DISK_FULL} ({full[0].message.split(': ', 1)[-1][:200]}) while grading "
+                              f"{full[0].job.student}/{full[0].job.lesson}: nothing was written, the gradebook is "
+                              "as it was; free some space and run autograde again")
         with course.staged_gradebook() as db_url:
             for outcome in outcomes:
                 merge(db_url, outcome)
         for outcome in outcomes:
             _publish(course, outcome)
         return outcomes
+    except OSError as e:
+        if disk_full(e):
+            raise CourseError(f"{DISK_FULL} ({e}): the gradebook is as it was; free some space and run "
+                              "autograde again") from None
+        raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            remove_tree(tmp)
+        except OSError:
+            pass
 
 
 def _run(todo, jobs, bar):
@@ -333,15 +352,7 @@ def _publish(course, outcome):
     target = course.root / "autograded" / job.student / job.lesson
     made = pathlib.Path(job.workdir) / "autograded" / job.student / job.lesson
     if target.exists():
-        _make_writable(target)
-        shutil.rmtree(target)
+        remove_tree(target)
     if outcome.ok and made.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(made), str(target))
-
-
-def _make_writable(folder):
-    """Let us delete an old autograded folder (nbgrader makes files read-only); never follow links."""
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            os.chmod(path, 0o755 if path.is_dir() else 0o644, follow_symlinks=False)

@@ -156,6 +156,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"actspace {args.command}: interrupted; the gradebook is as it was before", file=sys.stderr)
         return 130
+    except OSError as e:
+        from grader.course.files import disk_full
+
+        if not disk_full(e):
+            raise
+        print(f"actspace {args.command}: error: the disk is full ({e.filename or e}); the gradebook is as it "
+              "was: free some space and try again", file=sys.stderr)
+        return 2
     return 0
 
 
