@@ -628,3 +628,23 @@ def test_autograde_no_sandbox_warns_and_grades(tiny_course, tmp_path):
     assert "bubblewrap is not installed" in result.stderr  # and why it would not start
     assert "Autograded 1 of 1" in result.stdout
     assert scores(root)["ada"] == 1.0
+
+
+def test_a_full_disk_gives_one_line_and_leaves_the_gradebook(tiny_course, tmp_path):
+    """The course on a small tmpfs that is full: autograde says so in one line, no traceback, gradebook unchanged."""
+    script = f'''set -e
+cp -r {tiny_course} /small/course
+sha256sum /small/course/gradebook.db > /small/before
+head -c 100000000 /dev/zero > /small/filler 2>/dev/null || true
+set +e
+{sys.executable} -m grader.cli autograde --no-sandbox --course /small/course 2>&1
+echo "status $?"
+sha256sum -c --quiet /small/before && echo "gradebook unchanged"
+'''
+    run = subprocess.run([sandbox.bwrap_path(), "--dev-bind", "/", "/", "--size", str(8 << 20), "--tmpfs", "/small",
+                          "sh", "-c", script], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "ACTSPACE_BWRAP": str(tmp_path / "none")})
+    out = run.stdout
+    assert "status 2" in out and "gradebook unchanged" in out, out + run.stderr
+    errors = [l for l in out.splitlines() if "error:" in l]
+    assert len(errors) == 1 and "the disk is full" in errors[0] and "Traceback" not in out, out
