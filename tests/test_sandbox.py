@@ -648,3 +648,39 @@ sha256sum -c --quiet /small/before && echo "gradebook unchanged"
     assert "status 2" in out and "gradebook unchanged" in out, out + run.stderr
     errors = [l for l in out.splitlines() if "error:" in l]
     assert len(errors) == 1 and "the disk is full" in errors[0] and "Traceback" not in out, out
+
+
+SPINNER = '''import os, time
+for _ in range(240):
+    if os.fork() == 0:
+        os.setsid()
+        while True:
+            pass
+time.sleep(120)
+'''
+HONEST = "import time\nstart = time.perf_counter()\nsum(i * i for i in range(3_000_000))\nprint(time.perf_counter() - start)"
+
+
+@pytest.mark.skipif(sandbox.cgroups.available_controller() is None, reason="no cgroup cpu controller here")
+def test_a_spinner_cannot_slow_a_concurrent_honest_student_past_a_cell_timeout(course, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    honest_course = FakeCourse(tmp_path / "honest")
+    alone = float(execute(honest_course, [HONEST])[0][0])
+    with sandbox.kernels(course.job, course.root, limits=sandbox.Limits(processes=400)) as config:
+        km = KernelManager(kernel_name=sandbox.KERNEL_NAME, config=config)
+        km.start_kernel(cwd=str(course.cwd))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute(SPINNER)
+            time.sleep(3)  # the 240 children spin
+            texts, error, _ = execute(honest_course, [HONEST], timeout=20)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    assert error is None, error
+    beside = float(texts[0])
+    print(f"honest cell: {alone:.2f} s alone, {beside:.2f} s beside 240 spinners")
+    assert beside < 10 * max(alone, 0.3) and beside < 20
