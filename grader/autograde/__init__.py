@@ -41,8 +41,9 @@ def autograde_config(course=None, kernel_log=""):
     """The nbgrader config of the autograde step, in one place: the evidence pipeline, its limits and the kernel.
 
     After execution, `JudgeEvidence` scores the `grader.points` cells from
-    their evidence; `LimitOutputBytes` caps what nbgrader's `LimitOutput`
-    (lines) lets through; `RecordGrades` keeps the scores for the merge.
+    their evidence; `SanitizeOutputs` leaves no output that can run code;
+    `LimitOutputBytes` caps what nbgrader's `LimitOutput` (lines) lets
+    through, per cell and per notebook; `RecordGrades` keeps the scores for the merge.
     Timeouts come from the course's config when it sets them.
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -51,6 +52,7 @@ def autograde_config(course=None, kernel_log=""):
 
     from grader.autograde.execution import GradingExecute
     from grader.autograde.outputcap import LimitOutputBytes
+    from grader.autograde.sanitize import SanitizeOutputs
 
     own = course.config if course is not None else Config()
     c = Config()
@@ -62,7 +64,7 @@ def autograde_config(course=None, kernel_log=""):
     c.LimitOutput.max_lines = 1000
     c.LimitOutput.max_traceback = 100
     c.Autograde.autograde_preprocessors = [
-        GradingExecute, verdicts.JudgeEvidence, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        GradingExecute, verdicts.JudgeEvidence, SanitizeOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         LimitOutputBytes, verdicts.RecordGrades, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     return c

@@ -102,6 +102,9 @@ def judge_cell(cell, name, max_points):
             run = evidence.decode(shown[0]["data"][evidence.MIMETYPE], name, cases)
         except evidence.BadEvidence as e:
             reason = f"its evidence is malformed ({e}): the notebook's kernel was tampered with"
+        except (ValueError, TypeError, OverflowError, MemoryError) as e:  # e.g. "array is too big": this cell only
+            reason = (f"its evidence is malformed ({type(e).__name__}: {str(e)[:120]}): "
+                      "the notebook's kernel was tampered with")
         except grader.UnknownExercise as e:
             reason = f"the graded cell names an unknown exercise ({e})"
         else:

@@ -117,7 +117,7 @@ def run(folder=None, jobs=1, source=None, out=print, sandbox=True):
     out(f"Demo course in {root}")
     out(f"Releasing {len(course.lessons)} lesson(s): {', '.join(generate(course))}")
     export = write_export(course, root / "lms-export")
-    pairs = collect.from_export(course, export)
+    pairs = collect.from_export(course, export).pairs
     out(f"Collected {len(pairs)} submissions of {len(STUDENTS)} students from {export}")
     outcomes = autograde.autograde(course, jobs=jobs, sandbox=sandbox)
     written, skipped = report.feedback(course)

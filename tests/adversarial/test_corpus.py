@@ -125,3 +125,19 @@ def test_the_grade_table_says_why_points_were_not_judged(batch):
     text = report.grade_table(Course(root)).text()
     assert "wrong_lesson/02_relu_orthants: Not graded (0 points): this is the notebook of lesson 01_change_of_basis" in text
     assert "os_exit_midway/02_relu_orthants: count_activation_patterns_tests: 0 points - this graded cell did not run" in text
+
+
+def test_no_script_of_a_student_reaches_a_graded_notebook_or_a_feedback_page(batch):
+    root, _, outcomes, _, _ = batch
+    from grader.autograde.sanitize import META
+
+    graded = (root / "autograded" / "script_in_outputs" / "02_relu_orthants" / "02_relu_orthants.ipynb").read_text()
+    report.feedback(Course(root), ["02_relu_orthants"])
+    page = (root / "feedback" / "script_in_outputs" / "02_relu_orthants" / "02_relu_orthants.html").read_text()
+    for text in (graded, page):
+        for bad in ("pwned-by", "onerror", "javascript:", "<iframe", "document.title"):
+            assert bad not in text, bad
+    assert "<b>hi</b>" in page  # harmless HTML is kept
+    assert META in page and page.index(META) < page.index("<script")  # the policy comes before any script
+    for path in (root / "feedback").rglob("*.html"):
+        assert META in path.read_text(), path
