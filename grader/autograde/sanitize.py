@@ -7,9 +7,10 @@ cleaned by ``nh3`` (the Rust ``ammonia`` sanitiser: no ``<script>``, no
 event handlers, no ``javascript:`` links, no ``<style>``, no ``<iframe>``);
 images only as valid base64 PNG, JPEG or GIF with numeric sizes. JavaScript,
 SVG, LaTeX, widgets and every other type are dropped (a note in text says
-so). Markdown and raw cells are cleaned the same way. ``feedback_csp`` is
-the Content-Security-Policy written into every feedback page: no scripts,
-nothing loaded from outside.
+so). Markdown and raw cells are cleaned the same way. ``CSP`` is the
+Content-Security-Policy written into every feedback page: no inline script,
+nothing loaded from another site; only the page's own files (the MathJax
+copied next to the feedback, see ``grader.course.report``) may run.
 """
 import base64
 import binascii
@@ -22,8 +23,9 @@ from traitlets import Bool
 IMAGES = ("image/png", "image/jpeg", "image/gif")
 CLEANED = ("text/html", "text/markdown")
 _SIZE = re.compile(r"^\d{1,5}$")
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; script-src 'none'; "
-       "object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'")
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src 'self' file: data:; "
+       "script-src 'self' file:; connect-src 'self' file:; object-src 'none'; base-uri 'none'; form-action 'none'; "
+       "frame-src 'none'")  # scripts: only files next to the page (the offline MathJax); no inline script runs
 META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 

@@ -3,6 +3,8 @@ import csv
 import io
 import os
 import pathlib
+import re
+import shutil
 import tempfile
 
 from grader.autograde.sanitize import add_csp
@@ -30,9 +32,50 @@ def feedback(course, lessons=None):
             continue
         pages = sorted((course.root / "feedback" / student / lesson).glob("*.html"))
         for page in pages:
-            add_csp(page)  # no script runs in a feedback page, whatever the notebook held
+            offline_maths(page, course.root / "feedback")
+            add_csp(page)  # no inline script runs in a feedback page, whatever the notebook held
         written += [(student, lesson, p) for p in pages]
     return written, skipped
+
+
+MATHJAX = "mathjax"  # feedback/mathjax: MathJax 2 from jupyter-server-mathjax, for every feedback page
+_CDN_MATHJAX = re.compile(r'<script[^>]*src="https://[^"]*mathjax[^"]*"[^>]*>\s*</script>', re.I)
+_MATHJAX_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.S)
+_LOCAL_CONFIG = """MathJax.Hub.Config({
+  tex2jax: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+            processEscapes: true, processEnvironments: true},
+  TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+  displayAlign: "center", messageStyle: "none", CommonHTML: {linebreaks: {automatic: true}}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/actspace.js");
+"""
+
+
+def _mathjax_files():
+    """The folder of MathJax's files shipped by jupyter-server-mathjax (None if it is not installed)."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        return None
+    folder = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
+    return folder if (folder / "MathJax.js").is_file() else None
+
+
+def offline_maths(page, folder):
+    """Make a feedback page typeset its maths from a MathJax copied into `folder`, never from a CDN."""
+    files = _mathjax_files()
+    html = page.read_text(encoding="utf-8")
+    if files is None or not _CDN_MATHJAX.search(html):
+        return
+    target = folder / MATHJAX
+    if not (target / "MathJax.js").is_file():
+        shutil.copytree(files, target, dirs_exist_ok=True)
+    (target / "config" / "local").mkdir(parents=True, exist_ok=True)
+    (target / "config" / "local" / "actspace.js").write_text(_LOCAL_CONFIG)
+    src = os.path.relpath(target / "MathJax.js", page.parent).replace(os.sep, "/")
+    tag = f'<script src="{src}?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/actspace"></script>'
+    html = _CDN_MATHJAX.sub(lambda _: tag, _MATHJAX_CONFIG.sub("", html), count=1)
+    page.write_text(html, encoding="utf-8")
 
 
 def _graded(course, lessons):
