@@ -596,12 +596,15 @@ BUILDER_AS_REFERENCE = """def orthant_code(X):
 
 GLOB_FOR_REFERENCE = """def kept_cone(W):
     import glob, os, runpy, sys
-    roots = ["/work", "/root", "/home", "/opt", "/srv", "/tmp", "/usr/local", "/mnt", "/var"] + sys.path
+    roots = ["/work", "/home", "/opt", "/srv", "/tmp", "/mnt", "/actspace"]
+    roots += [os.path.dirname(p) for p in sys.path if p]  # where a checkout or an install would sit
     for line in open("/proc/self/mounts"):
-        roots.append(line.split()[1])
-    for root in roots:
-        for pattern in ("**/solutions/relu_orthants.py", "**/build/lib/solutions/relu_orthants.py"):
-            for path in glob.glob(os.path.join(root, pattern), recursive=True)[:5]:
+        if not line.split()[1].startswith(("/proc", "/sys", "/dev", "/usr")):
+            roots.append(line.split()[1])
+    for root in dict.fromkeys(roots):
+        for pattern in ("*/solutions/relu_orthants.py", "*/*/solutions/relu_orthants.py",
+                        "*/build/lib/solutions/relu_orthants.py", "lib/python3*/site-packages/solutions/*.py"):
+            for path in glob.glob(os.path.join(root, pattern))[:5]:
                 try:
                     return runpy.run_path(path, run_name="not_solutions")["kept_cone"](W)
                 except Exception:

@@ -85,7 +85,7 @@ def test_case_gets_its_exact_score_and_shows_its_reason(batch, case):
     got = scores(root)[(case.name, case.lesson)]
     text = shown(root, outcomes[case.name])
     assert got == pytest.approx(score, abs=1e-9), f"{case.name}: {got} != {score}\n{text[:3000]}"
-    assert reason in text, f"{case.name}: {reason!r} not shown in:\n{text[:3000]}"
+    assert reason in text, f"{case.name}: {reason!r} not shown in:\n{text[:3000]}\n...\n{text[-3000:]}"
 
 
 def test_no_submitted_file_is_changed_or_deleted(batch):
