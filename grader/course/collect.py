@@ -117,12 +117,12 @@ def identify(relative, scheme):
     return Hit(m["student_id"], m["lesson"], when, bool(groups.get("late")))
 
 
-def choose(paths, lessons):
+def choose(paths, lessons, where="the export"):
     """The scheme most of `paths` follow (CourseError if none does, or two fit equally many)."""
     counts = [(sum(identify(p, s) is not None for p in paths), s) for s in schemes(lessons)]
     best = max(n for n, _ in counts)
     if best == 0:
-        raise CourseError(f"no submissions: expected notebooks named like <student>_{lessons[0]}.ipynb or as "
+        raise CourseError(f"no submissions in {where}: expected notebooks named like <student>_{lessons[0]}.ipynb or as "
                           "Canvas, Moodle or Blackboard name them (see `actspace collect --help`)")
     tied = [s.lms for n, s in counts if n == best]
     if len(tied) > 1:
@@ -203,7 +203,7 @@ def from_export(course, path, lessons=None):
     done = Collected()
     with tempfile.TemporaryDirectory(prefix="actspace-collect-") as tmp:
         files = _files(path, done.skipped) if path.is_dir() else _unpack(path, pathlib.Path(tmp), done.skipped)
-        scheme = choose([rel for rel, _, _ in files], lessons)
+        scheme = choose([rel for rel, _, _ in files], lessons, path)
         done.scheme = scheme.lms
         found = {}
         for rel, file, entry_time in files:
