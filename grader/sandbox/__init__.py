@@ -210,8 +210,8 @@ def config_for(private, job_workdir, course_root, sources=(), limits=None):
     """The nbgrader config that runs one job's kernels in the sandbox (kernelspec written into `private`).
 
     Kernels may run only in `job_workdir/autograded` (where nbgrader
-    executes), each in a private copy of its folder; `course_root` and the
-    lessons' `sources` are hidden. The kernelspec is found through
+    executes), each in a size-limited copy of its folder; `course_root` and the
+    lessons' `sources` are never mounted. The kernelspec is found through
     JUPYTER_PATH: use `kernels()`, which sets it.
     """
     the_policy = policy(private, [os.path.join(job_workdir, "autograded")], course_root, sources, limits)
