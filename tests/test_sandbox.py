@@ -25,7 +25,7 @@ from grader import sandbox
 from grader.sandbox import plan as sandbox_plan
 from grader.course.course import INSTALLED_LESSONS, lessons_in
 
-REPO = pathlib.Path(sandbox.HERE).parent
+REPO = pathlib.Path(sandbox.HERE).parents[1]  # the checkout
 SOLUTIONS = pathlib.Path(sandbox_plan.package_dir("solutions"))
 FIRST = lessons_in(INSTALLED_LESSONS)[0]
 SECRET = "SECRET-GRADEBOOK-CONTENT"
@@ -183,6 +183,91 @@ print(json.dumps(out))
     assert not (course.cwd / "mine.txt").exists()
 
 
+def other_checkout(folder):
+    """Another copy of the project on the grading machine: sources, an old build, the lessons' sources."""
+    for part in ("solutions", "build/lib/solutions", "grader/exercises", "lessons/01_x"):
+        (folder / part).mkdir(parents=True)
+    (folder / "solutions" / "__init__.py").write_text("def relu(x):\n    return x * (x > 0)\n")
+    (folder / "build" / "lib" / "solutions" / "relu_orthants.py").write_text("def relu(x):\n    return x\n")
+    (folder / "grader" / "exercises" / "l05_transformer_layer.py").write_text("def ln(X):\n    return X\n")
+    (folder / "lessons" / "01_x" / "01_x.ipynb").write_text('{"cells": ["### BEGIN SOLUTION"]}')
+    return folder
+
+
+SEARCH = PROBE + '''
+import errno, importlib, sys
+def no(path):
+    try:
+        with open(path, "rb") as f:
+            return "empty" if not os.path.isdir(path) and f.read(1) == b"" else "readable"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+found = []
+for top, dirs, files in os.walk("/"):
+    if top in ("/proc", "/sys", "/dev") or top.startswith(("/proc/", "/sys/", "/dev/")):
+        dirs[:] = []
+        continue
+    for name in dirs + files:
+        path = os.path.join(top, name)
+        if name in ("solutions", "lessons", "judge.py") or name.startswith(("__editable__", "l05_")):
+            if not (os.path.isfile(path) and os.path.getsize(path) == 0):  # an install's files are covered empty
+                found.append(path)
+        elif name.endswith(".ipynb"):
+            try:
+                if "BEGIN SOLUTION" in open(path, errors="replace").read():
+                    found.append(path)
+            except OSError:
+                pass
+mounts = open("/proc/self/mounts").read()
+def ln():
+    from grader.exercises.l05_transformer_layer import ln
+def bank():
+    import grader
+    return len(grader.exercise("layer_norm").misconceptions)
+out = {"found": found, "paths": {p: no(p) for p in PATHS}, "mounts name a checkout": "wt-attacks" in mounts or "/work" in mounts,
+       "ln": attempt(ln), "bank": attempt(bank), "grader from": os.path.dirname(importlib.import_module("grader").__file__),
+       "path": [p for p in sys.path if p], "stand-in": sorted(os.listdir("/actspace/lib/grader/exercises"))
+       if os.path.isdir("/actspace/lib/grader/exercises") else None}
+print(json.dumps(out))
+'''
+
+
+def test_no_copy_of_the_reference_the_lessons_or_the_misconceptions_is_reachable(course, tmp_path):
+    copy = other_checkout(tmp_path / "elsewhere")
+    paths = [REPO / "solutions" / "__init__.py", REPO / "grader" / "exercises" / "l05_transformer_layer.py",
+             REPO / "grader" / "reference" / "judge.py", INSTALLED_LESSONS / FIRST / f"{FIRST}.ipynb",
+             copy / "solutions" / "__init__.py", copy / "build" / "lib" / "solutions" / "relu_orthants.py",
+             copy / "grader" / "exercises" / "l05_transformer_layer.py", copy / "lessons" / "01_x" / "01_x.ipynb",
+             *(pathlib.Path(p) for p in sandbox_plan.distribution_files())]
+    assert all(p.exists() for p in paths)  # positive control: all there outside the sandbox
+    from grader.exercises.l05_transformer_layer import ln  # noqa: F401  (and importable outside)
+    texts, error, _ = execute(course, [f"PATHS = {json.dumps([str(p) for p in paths])}\n" + SEARCH])
+    assert error is None, error
+    got = results(texts[0])
+    stand_in = sandbox_plan.LIB + "/grader/exercises"  # case inputs only (see grader/sandbox/tree.py)
+    assert [p for p in got["found"] if p != stand_in] == [], got["found"]
+    assert got["stand-in"] == ["__init__.py", "cases.json", "spec.py"]
+    dist = set(sandbox_plan.distribution_files())  # the install's .pth and finder: covered by an empty file
+    assert {got["paths"][str(p)] for p in paths if str(p) not in dist} <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
+    assert {got["paths"][p] for p in dist} <= {"ENOENT", "EACCES", "EROFS", "empty", "EISDIR"}, got["paths"]
+    assert not got["mounts name a checkout"]
+    assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "ok: 0"
+    assert got["grader from"] == sandbox_plan.LIB + "/grader"
+    assert not any(str(REPO) in p for p in got["path"]), got["path"]
+
+
+def test_the_same_search_without_the_sandbox_finds_them(course, tmp_path):
+    """Positive control of the search above: run as a plain process, it finds the copies and reads them."""
+    copy = other_checkout(tmp_path / "elsewhere")
+    paths = [copy / "solutions" / "__init__.py", REPO / "grader" / "exercises" / "l05_transformer_layer.py"]
+    code = SEARCH.replace('os.walk("/")', f'os.walk({str(tmp_path)!r})')
+    run = subprocess.run([sys.executable, "-c", f"PATHS = {json.dumps([str(p) for p in paths])}\n" + code],
+                         capture_output=True, text=True, timeout=120, cwd=REPO)
+    got = results(run.stdout)
+    assert str(copy / "solutions") in got["found"] and str(copy / "lessons" / "01_x" / "01_x.ipynb") in got["found"]
+    assert set(got["paths"].values()) == {"readable"} and got["ln"] == "ok"
+
+
 def test_kernel_has_no_network(course):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -286,6 +371,64 @@ def test_os_exit_ends_only_the_kernel(course):
     assert error is None and texts[0].strip() == "next kernel"
 
 
+FILL_AND_PIN = PROBE + '''
+import errno
+def fill(folder):
+    try:
+        for i in range(10 ** 6):
+            with open(os.path.join(folder, f"fill{i}"), "wb") as f:
+                f.write(b"x" * (1 << 20))
+    except OSError as e:
+        return errno.errorcode[e.errno]
+def deep(folder, levels=2500):
+    try:
+        for _ in range(levels):
+            folder = os.path.join(folder, "d")
+            os.mkdir(folder)
+            os.chdir(folder)
+            folder = "."
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+    finally:
+        os.chdir(HERE)
+HERE = os.getcwd()
+out = {"deep": deep(HERE), "work": fill(HERE), "tmp": fill("/tmp"), "shm": fill("/dev/shm"),
+       "root": attempt(lambda: write("/x")), "usr": attempt(lambda: write("/usr/x"))}
+print(json.dumps(out))
+'''
+
+
+def test_filling_the_disk_and_a_deep_folder_stay_in_the_sandbox(course):
+    before = course.state()
+    limits = sandbox.Limits(tmp_size=8 << 20, work_size=8 << 20)
+    texts, error, _ = execute(course, [FILL_AND_PIN, "print('still here')"], limits=limits)
+    assert error is None, error
+    got = results(texts[0])
+    assert got["deep"] == "ok" and got["work"] == got["tmp"] == got["shm"] == "ENOSPC", got  # each capped at 8 MB
+    assert got["root"] == got["usr"] == "OSError"  # read-only (EROFS)
+    assert texts[1].strip() == "still here"
+    assert course.state() == before  # nothing reached the grader's disk (its runtime folder is root's when root)
+
+
+def test_remove_tree_removes_a_folder_deeper_than_python_recursion(tmp_path):
+    from grader.course.files import remove_tree
+
+    folder = tmp_path / "deep"
+    os.mkdir(folder)
+    fd = os.open(folder, os.O_RDONLY)
+    for _ in range(3000):  # by descriptor: the path gets too long for the kernel
+        os.mkdir("d", dir_fd=fd)
+        fd2 = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = fd2
+    os.close(fd)
+    with pytest.raises(RecursionError):
+        shutil.rmtree(folder)
+    remove_tree(folder)
+    assert not folder.exists()
+
+
 def test_a_loop_that_ignores_interrupts_is_killed_by_the_wall_clock(course):
     start = time.monotonic()
     texts, error, _ = execute(course, [
@@ -333,19 +476,25 @@ def test_limits_come_from_the_course_config():
         sandbox.Limits.from_config(Config({"Sandbox": {"memory": "2G"}}))
 
 
-def test_plan_hides_secrets_inside_what_it_mounts_back():
-    plan = sandbox_plan.Plan(hidden=("/tmp", "/home", "/tmp/c/course"), secret=("/opt/py/site-packages/solutions",),
-                             exposed=("/home/t/venv", "/opt/py/site-packages", "/usr/lib"))
-    args, tmpfs, readonly = plan.args(1 << 20)
+def test_plan_mounts_only_what_it_allows_and_covers_the_projects_files_in_it(tmp_path):
+    site = tmp_path / "py" / "lib" / "python3.11" / "site-packages"
+    for name in ("numpy", "solutions", "grader", "actspace-0.1.0.dist-info"):
+        (site / name).mkdir(parents=True)
+    finder = site / "__editable___actspace_finder.py"
+    finder.write_text("MAPPING = {'grader': '/work/main/grader'}")
+    (tmp_path / "usr" / "local").mkdir(parents=True)
+    (tmp_path / "usr" / "lib").mkdir()
+    excluded = tuple(str(site / n) for n in ("solutions", "grader", "actspace-0.1.0.dist-info")) + (str(finder),)
+    plan = sandbox_plan.Plan(system=(str(tmp_path / "usr"),), python=(str(tmp_path / "py"),), excluded=excluded,
+                             system_excluded=(str(tmp_path / "usr" / "local"),))
+    args, _ = plan.args(empty="/E")
     joined = " ".join(args)
-    assert joined.index("--tmpfs /tmp ") < joined.index("--tmpfs /tmp/c/course")  # hidden inside the private /tmp
-    assert "/tmp/c/course" in readonly
-    assert "--ro-bind /home/t/venv /home/t/venv" in joined
-    assert "/usr/lib" not in joined  # visible anyway
-    assert joined.index("--tmpfs /home ") < joined.index("--ro-bind /home/t/venv")
-    assert "--tmpfs /opt/py/site-packages/solutions" in joined
-    assert "--perms 0755 --dir /home/t" in joined  # the way down is readable, whoever the kernel runs as
-    assert "/tmp" not in readonly and "/home" in readonly
+    assert f"--ro-bind {tmp_path}/usr {tmp_path}/usr" in joined and f"--ro-bind {tmp_path}/py {tmp_path}/py" in joined
+    assert f"--tmpfs {tmp_path}/usr/local" in joined  # the system folder without /usr/local
+    for folder in excluded[:3]:
+        assert f"--tmpfs {folder}" in joined and f"--remount-ro {folder}" in joined
+    assert f"--ro-bind /E {finder}" in joined
+    assert "--ro-bind / /" not in joined  # nothing else
 
 
 def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):
@@ -358,6 +507,7 @@ def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):
     assert elsewhere.returncode != 0 and "not a grading folder" in elsewhere.stderr
     inside = subprocess.run([sys.executable, "-I", "-S", sandbox.LAUNCHER, path, "--probe"], cwd=course.cwd,
                             capture_output=True, text=True, timeout=60)
+    sandbox.remove(str(private))
     assert inside.returncode == 0 and "sandbox ok" in inside.stdout, inside.stderr
 
 
@@ -478,3 +628,59 @@ def test_autograde_no_sandbox_warns_and_grades(tiny_course, tmp_path):
     assert "bubblewrap is not installed" in result.stderr  # and why it would not start
     assert "Autograded 1 of 1" in result.stdout
     assert scores(root)["ada"] == 1.0
+
+
+def test_a_full_disk_gives_one_line_and_leaves_the_gradebook(tiny_course, tmp_path):
+    """The course on a small tmpfs that is full: autograde says so in one line, no traceback, gradebook unchanged."""
+    script = f'''set -e
+cp -r {tiny_course} /small/course
+sha256sum /small/course/gradebook.db > /small/before
+head -c 100000000 /dev/zero > /small/filler 2>/dev/null || true
+set +e
+{sys.executable} -m grader.cli autograde --no-sandbox --course /small/course 2>&1
+echo "status $?"
+sha256sum -c --quiet /small/before && echo "gradebook unchanged"
+'''
+    run = subprocess.run([sandbox.bwrap_path(), "--dev-bind", "/", "/", "--size", str(8 << 20), "--tmpfs", "/small",
+                          "sh", "-c", script], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "ACTSPACE_BWRAP": str(tmp_path / "none")})
+    out = run.stdout
+    assert "status 2" in out and "gradebook unchanged" in out, out + run.stderr
+    errors = [l for l in out.splitlines() if "error:" in l]
+    assert len(errors) == 1 and "the disk is full" in errors[0] and "Traceback" not in out, out
+
+
+SPINNER = '''import os, time
+for _ in range(240):
+    if os.fork() == 0:
+        os.setsid()
+        while True:
+            pass
+time.sleep(120)
+'''
+HONEST = "import time\nstart = time.perf_counter()\nsum(i * i for i in range(3_000_000))\nprint(time.perf_counter() - start)"
+
+
+@pytest.mark.skipif(sandbox.cgroups.available_controller() is None, reason="no cgroup cpu controller here")
+def test_a_spinner_cannot_slow_a_concurrent_honest_student_past_a_cell_timeout(course, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    honest_course = FakeCourse(tmp_path / "honest")
+    alone = float(execute(honest_course, [HONEST])[0][0])
+    with sandbox.kernels(course.job, course.root, limits=sandbox.Limits(processes=400)) as config:
+        km = KernelManager(kernel_name=sandbox.KERNEL_NAME, config=config)
+        km.start_kernel(cwd=str(course.cwd))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute(SPINNER)
+            time.sleep(3)  # the 240 children spin
+            texts, error, _ = execute(honest_course, [HONEST], timeout=20)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    assert error is None, error
+    beside = float(texts[0])
+    print(f"honest cell: {alone:.2f} s alone, {beside:.2f} s beside 240 spinners")
+    assert beside < 10 * max(alone, 0.3) and beside < 20

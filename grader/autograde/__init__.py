@@ -31,8 +31,10 @@ from grader.autograde import intake, verdicts
 from grader.checking import kernel
 from grader.course.course import Course, CourseError, check
 from grader.cli.progress import Progress
+from grader.course.files import disk_full, remove_tree
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds one cell may run (the course's Execute.timeout wins)
+DISK_FULL = "the disk is full"
 DEFAULT_NOTEBOOK_TIMEOUT = 900  # seconds a whole notebook may run (the course's GradingExecute.notebook_timeout wins)
 
 
@@ -40,8 +42,9 @@ def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
     """The nbgrader config of the autograde step, in one place: the evidence pipeline, its limits and the kernel.
 
     After execution, `JudgeEvidence` scores the `grader.points` cells from
-    their evidence; `LimitOutputBytes` caps what nbgrader's `LimitOutput`
-    (lines) lets through; `RecordGrades` keeps the scores for the merge.
+    their evidence; `SanitizeOutputs` leaves no output that can run code;
+    `LimitOutputBytes` caps what nbgrader's `LimitOutput` (lines) lets
+    through, per cell and per notebook; `RecordGrades` keeps the scores for the merge.
     Timeouts come from the course's config when it sets them.
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -50,6 +53,7 @@ def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
 
     from grader.autograde.execution import GradingExecute
     from grader.autograde.outputcap import LimitOutputBytes
+    from grader.autograde.sanitize import SanitizeOutputs
 
     own = course.config if course is not None else Config()
     c = Config()
@@ -63,7 +67,7 @@ def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
     c.LimitOutput.max_lines = 1000
     c.LimitOutput.max_traceback = 100
     c.Autograde.autograde_preprocessors = [
-        GradingExecute, verdicts.JudgeEvidence, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        GradingExecute, verdicts.JudgeEvidence, SanitizeOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         LimitOutputBytes, verdicts.RecordGrades, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     return c
@@ -102,7 +106,7 @@ def grade_one(job):
     start = time.perf_counter()
     try:
         work = pathlib.Path(job.workdir)
-        shutil.rmtree(work, ignore_errors=True)  # what an earlier try of this job left behind
+        remove_tree(work)  # what an earlier try of this job left behind
         folder = work / "submitted" / job.student / job.lesson
         shutil.copytree(pathlib.Path(job.root) / "submitted" / job.student / job.lesson, folder,
                         ignore=_links)
@@ -124,6 +128,10 @@ def grade_one(job):
                        submission=_submission_facts(work / "gradebook.db", job))
     except intake.Rejected as e:
         return Outcome(job, False, str(e), time.perf_counter() - start)
+    except OSError as e:
+        if disk_full(e):  # not the submission's fault: the whole run stops (see autograde)
+            return Outcome(job, False, f"{DISK_FULL}: {e}", time.perf_counter() - start)
+        return Outcome(job, False, f"{type(e).__name__}: {e}".splitlines()[0], time.perf_counter() - start)
     except Exception as e:  # one submission's failure is reported, never raised
         message = str(e) if isinstance(e, CourseError) else f"{type(e).__name__}: {e}"
         return Outcome(job, False, message.splitlines()[0] if message else "failed", time.perf_counter() - start)
@@ -243,14 +251,27 @@ def autograde(course, lessons=None, jobs=1, progress=None, sandbox=True):
         todo = [Job(str(course.root), str(course.source), course.course_id, s, l, str(snapshot), str(tmp / f"job{i}"),
                     sandbox, course.secret) for i, (s, l) in enumerate(pairs)]
         outcomes = _run(todo, jobs, bar)
+        full = [o for o in outcomes if o.message.startswith(DISK_FULL)]
+        if full:
+            raise CourseError(f"{DISK_FULL} ({full[0].message.split(': ', 1)[-1][:200]}) while grading "
+                              f"{full[0].job.student}/{full[0].job.lesson}: nothing was written, the gradebook is "
+                              "as it was; free some space and run autograde again")
         with course.staged_gradebook() as db_url:
             for outcome in outcomes:
                 merge(db_url, outcome)
         for outcome in outcomes:
             _publish(course, outcome)
         return outcomes
+    except OSError as e:
+        if disk_full(e):
+            raise CourseError(f"{DISK_FULL} ({e}): the gradebook is as it was; free some space and run "
+                              "autograde again") from None
+        raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            remove_tree(tmp)
+        except OSError:
+            pass
 
 
 def _run(todo, jobs, bar):
@@ -354,15 +375,7 @@ def _publish(course, outcome):
     target = course.root / "autograded" / job.student / job.lesson
     made = pathlib.Path(job.workdir) / "autograded" / job.student / job.lesson
     if target.exists():
-        _make_writable(target)
-        shutil.rmtree(target)
+        remove_tree(target)
     if outcome.ok and made.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(made), str(target))
-
-
-def _make_writable(folder):
-    """Let us delete an old autograded folder (nbgrader makes files read-only); never follow links."""
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            os.chmod(path, 0o755 if path.is_dir() else 0o644, follow_symlinks=False)

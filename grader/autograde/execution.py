@@ -42,10 +42,28 @@ class GradingExecute(Execute):
     cases_file = Unicode("", help="the grading cases' inputs, as the kernel sees the file (grader.checking.kernel)"
                          ).tag(config=True)
 
+    max_run_output_bytes = Integer(64 * 2 ** 20, help="bytes of rich output kept while the notebook runs; "
+                                   "later outputs are dropped as they come (the caps after the run are smaller)"
+                                   ).tag(config=True)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep an output only while the run's outputs stay under `max_run_output_bytes` (the grader's memory)."""
+        content = msg.get("content", {})
+        size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in (content.get("data") or {}).values())
+        size += len(content.get("text", "") or "")
+        graded = cell_index < len(self.nb.cells) and self.nb.cells[cell_index].get("metadata", {}).get(
+            "nbgrader", {}).get("grade")  # a graded cell's source is the grader's: its evidence is always kept
+        self._run_bytes = getattr(self, "_run_bytes", 0) + (0 if graded else size)
+        if not graded and self._run_bytes > self.max_run_output_bytes and msg.get("msg_type") in (
+                "display_data", "execute_result", "stream", "update_display_data"):
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
         state = resources.setdefault("actspace", {})
         state["stopped"] = None
+        self._run_bytes = 0
         self._deadline = time.monotonic() + self.notebook_timeout
         with open(self.kernel_log or os.devnull, "ab") as log:
             self._kernel_output = log

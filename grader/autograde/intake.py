@@ -74,6 +74,12 @@ def read(path):
     except json.JSONDecodeError as e:
         raise Rejected(f"the file is not a readable notebook: malformed JSON ({e.msg} at line {e.lineno}, "
                        f"column {e.colno})") from None
+    if isinstance(data, dict) and data.get("nbformat") == 3 and isinstance(data.get("worksheets"), list):
+        try:  # a valid notebook of the older format: cells live in worksheets; nbformat converts it
+            return nbformat.reads(text, as_version=4)
+        except Exception as e:
+            raise Rejected(f"the file is not a valid Jupyter notebook of format 3 ({type(e).__name__}: "
+                           f"{str(e)[:200]})") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells", None), list):
         raise Rejected("the file is JSON but not a Jupyter notebook (it has no list of cells)")
     try:

@@ -101,8 +101,11 @@ def judge_cell(cell, name, max_points, secret="", student=""):
             run = evidence.decode(shown[0]["data"][evidence.MIMETYPE], name, cases)
         except evidence.BadEvidence as e:
             reason = f"its evidence is malformed ({e}): the notebook's kernel was tampered with"
-        except UnknownExercise as e:
+        except UnknownExercise as e:  # (a ValueError: before the next clause)
             reason = f"the graded cell names an unknown exercise ({e})"
+        except (ValueError, TypeError, OverflowError, MemoryError) as e:  # e.g. "array is too big": this cell only
+            reason = (f"its evidence is malformed ({type(e).__name__}: {str(e)[:120]}): "
+                      "the notebook's kernel was tampered with")
         else:
             try:
                 result = judge(exercise, cases, run)

@@ -45,11 +45,18 @@ def cmd_collect(args):
 
     course = _course(args)
     if args.source:
-        pairs = collect.from_export(course, args.source, args.lessons)
+        done = collect.from_export(course, args.source, args.lessons)
     else:
-        pairs = collect.from_exchange(course, args.lessons)
-    students = sorted({s for s, _ in pairs})
-    print(f"Collected {len(pairs)} submissions of {len(students)} students into {course.root / 'submitted'}")
+        done = collect.from_exchange(course, args.lessons)
+    for line in done.lines():
+        print(line)
+    students = sorted({s for s, _ in done.pairs})
+    print(f"Collected {len(done.pairs)} submissions of {len(students)} students into {course.root / 'submitted'}"
+          + (f" (named as {done.scheme} names them)" if done.scheme not in ("", "exchange") else "") + ": "
+          + ", ".join(f"{n} {what}" for n, what in ((len(done.new), "new"), (len(done.updated), "updated"),
+                                                     (len(done.replaced_graded), "updated after grading"),
+                                                     (len(done.unchanged), "unchanged"),
+                                                     (len(done.skipped), "files left out")) if n))
 
 
 def cmd_autograde(args):
@@ -190,6 +197,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"actspace {args.command}: interrupted; the gradebook is as it was before", file=sys.stderr)
         return 130
+    except OSError as e:
+        from grader.course.files import disk_full
+
+        if not disk_full(e):
+            raise
+        print(f"actspace {args.command}: error: the disk is full ({e.filename or e}); the gradebook is as it "
+              "was: free some space and try again", file=sys.stderr)
+        return 2
     return 0
 
 

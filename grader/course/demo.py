@@ -9,10 +9,14 @@ Four students hand in every lesson:
 - dee: a broken notebook: malformed JSON on odd lessons, mangled code cells on
        even ones (0, and grading goes on for the others).
 """
+import ast
+import inspect
 import json
 import pathlib
 import re
+import sys
 import tempfile
+import types
 
 import nbformat
 
@@ -52,6 +56,54 @@ def misconception_plan(source_nb):
     return {n: (0 if n in wrong else None) for n in cells}
 
 
+def _lambda_source(fn):
+    module = sys.modules[fn.__module__]
+    tree = ast.parse(inspect.getsource(module))
+    found = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Lambda) and node.lineno == fn.__code__.co_firstlineno]
+    if len(found) > 1:
+        found = [n for n in found if compile(ast.Expression(n), "<x>", "eval").co_consts[0].co_names
+                 == fn.__code__.co_names]
+    if len(found) != 1 or fn.__code__.co_freevars:
+        raise ValueError(f"no source for {fn}")
+    return ast.unparse(found[0])
+
+
+def _names(code):
+    out = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out |= _names(const)
+    return out
+
+
+def standalone(fn, name):
+    """Code that defines `name` as `fn` with the module-level helpers it uses (numpy as np): what cy hands in.
+
+    Grading kernels cannot reach the misconception banks, so cy's notebook
+    holds the wrong implementation's own code, not a reference to it.
+    """
+    parts, seen = [], set()
+
+    def helpers(f):
+        defaults = [*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()]
+        needed = _names(f.__code__) | {d.__name__ for d in defaults if isinstance(d, types.FunctionType)}
+        for n in sorted(needed):
+            value = f.__globals__.get(n)
+            if n in seen or not isinstance(value, types.FunctionType):
+                continue
+            seen.add(n)
+            helpers(value)
+            parts.append(inspect.getsource(value) if value.__name__ != "<lambda>" else f"{n} = {_lambda_source(value)}\n")
+
+    helpers(fn)
+    body = _lambda_source(fn) if fn.__name__ == "<lambda>" else None
+    if body is None:
+        parts.append(inspect.getsource(fn))
+        body = fn.__name__
+    return "import numpy as np\n\n" + "\n".join(parts) + f"\n{name} = {body}\n"
+
+
 def notebooks(course, lesson):
     """{student: notebook text} for one lesson of `course` (released into course.root/release)."""
     path = course.root / "release" / lesson / f"{lesson}.ipynb"
@@ -69,7 +121,9 @@ def notebooks(course, lesson):
         return nbformat.writes(nb)
 
     right = {n: solution_code(c.source) for n, c in solution_cells(source).items()}
-    wrong = {n: f"{n} = grader.exercise({n!r}).misconceptions[{i}].fn" for n, i in plan.items() if i is not None}
+    import grader
+
+    wrong = {n: standalone(grader.exercise(n).misconceptions[i].fn, n) for n, i in plan.items() if i is not None}
     return {
         "ada": with_answers(right.get),
         "ben": released,
@@ -117,7 +171,7 @@ def run(folder=None, jobs=1, source=None, out=print, sandbox=True):
     out(f"Demo course in {root}")
     out(f"Releasing {len(course.lessons)} lesson(s): {', '.join(generate(course))}")
     export = write_export(course, root / "lms-export")
-    pairs = collect.from_export(course, export)
+    pairs = collect.from_export(course, export).pairs
     out(f"Collected {len(pairs)} submissions of {len(STUDENTS)} students from {export}")
     outcomes = autograde.autograde(course, jobs=jobs, sandbox=sandbox)
     written, skipped = report.feedback(course)

@@ -3,8 +3,11 @@ import csv
 import io
 import os
 import pathlib
+import re
+import shutil
 import tempfile
 
+from grader.autograde.sanitize import add_csp
 from grader.course.course import CourseError, check
 
 
@@ -27,8 +30,52 @@ def feedback(course, lessons=None):
         except CourseError:  # one unreadable graded notebook never stops the others' feedback
             skipped.append((student, lesson))
             continue
-        written += [(student, lesson, p) for p in sorted((course.root / "feedback" / student / lesson).glob("*.html"))]
+        pages = sorted((course.root / "feedback" / student / lesson).glob("*.html"))
+        for page in pages:
+            offline_maths(page, course.root / "feedback")
+            add_csp(page)  # no inline script runs in a feedback page, whatever the notebook held
+        written += [(student, lesson, p) for p in pages]
     return written, skipped
+
+
+MATHJAX = "mathjax"  # feedback/mathjax: MathJax 2 from jupyter-server-mathjax, for every feedback page
+_CDN_MATHJAX = re.compile(r'<script[^>]*src="https://[^"]*mathjax[^"]*"[^>]*>\s*</script>', re.I)
+_MATHJAX_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.S)
+_LOCAL_CONFIG = """MathJax.Hub.Config({
+  tex2jax: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+            processEscapes: true, processEnvironments: true},
+  TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+  displayAlign: "center", messageStyle: "none", CommonHTML: {linebreaks: {automatic: true}}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/actspace.js");
+"""
+
+
+def _mathjax_files():
+    """The folder of MathJax's files shipped by jupyter-server-mathjax (None if it is not installed)."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        return None
+    folder = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
+    return folder if (folder / "MathJax.js").is_file() else None
+
+
+def offline_maths(page, folder):
+    """Make a feedback page typeset its maths from a MathJax copied into `folder`, never from a CDN."""
+    files = _mathjax_files()
+    html = page.read_text(encoding="utf-8")
+    if files is None or not _CDN_MATHJAX.search(html):
+        return
+    target = folder / MATHJAX
+    if not (target / "MathJax.js").is_file():
+        shutil.copytree(files, target, dirs_exist_ok=True)
+    (target / "config" / "local").mkdir(parents=True, exist_ok=True)
+    (target / "config" / "local" / "actspace.js").write_text(_LOCAL_CONFIG)
+    src = os.path.relpath(target / "MathJax.js", page.parent).replace(os.sep, "/")
+    tag = f'<script src="{src}?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/actspace"></script>'
+    html = _CDN_MATHJAX.sub(lambda _: tag, _MATHJAX_CONFIG.sub("", html), count=1)
+    page.write_text(html, encoding="utf-8")
 
 
 def _graded(course, lessons):
@@ -44,11 +91,12 @@ def _graded(course, lessons):
 
 
 class Table:
-    """Scores per student and lesson (None: no submission), each lesson's maximum, and why points were not judged."""
+    """Scores per student and lesson after late penalties (None: no submission), each lesson's maximum, and why points were not judged."""
 
-    def __init__(self, lessons, maxima, rows, reasons=None):
+    def __init__(self, lessons, maxima, rows, reasons=None, penalties=None):
         self.lessons, self.maxima, self.rows = lessons, maxima, rows
         self.reasons = reasons or {}  # {(student, lesson): [lines]}, see `reasons`
+        self.penalties = penalties or {}  # {(student, lesson): points taken off for lateness (already subtracted)}
 
     def total(self, student):
         return sum(v for v in self.rows[student].values() if v is not None)
@@ -65,6 +113,9 @@ class Table:
             out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
             if k == 0:
                 out.append("  ".join("-" * w for w in widths))
+        if self.penalties:
+            out += ["", "Late penalties (already subtracted, as nbgrader export does):"]
+            out += [f"  {s}/{l}: -{_num(p)}" for (s, l), p in sorted(self.penalties.items())]
         if self.reasons:
             out += ["", "Scored 0 without a judgement of the answers:"]
             for (student, lesson), lines in sorted(self.reasons.items()):
@@ -95,17 +146,22 @@ def grade_table(course):
     lessons = course.released()
     if not lessons:
         raise CourseError(f"no lessons released in {course.root}: run `actspace release` first")
-    rows = {}
+    rows, penalties = {}, {}
     with Gradebook(f"sqlite:///{course.gradebook}", course.course_id) as gb:
         maxima = {l: gb.find_assignment(l).max_score for l in lessons}
         for student in sorted(s.id for s in gb.students):
             rows[student] = {}
             for lesson in lessons:
                 try:
-                    rows[student][lesson] = gb.find_submission(lesson, student).score
+                    s = gb.find_submission(lesson, student)
                 except MissingEntry:
                     rows[student][lesson] = None
-    return Table(lessons, maxima, rows, reasons(course))
+                    continue
+                penalty = s.late_submission_penalty or 0.0
+                rows[student][lesson] = max(0.0, s.score - penalty)  # as `nbgrader export` computes it
+                if penalty:
+                    penalties[(student, lesson)] = penalty
+    return Table(lessons, maxima, rows, reasons(course), penalties)
 
 
 def reasons(course):

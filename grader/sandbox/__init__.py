@@ -1,13 +1,18 @@
-"""The grading sandbox: students' kernels run in bubblewrap and cannot reach the course or the reference.
+"""The grading sandbox: students' kernels run in bubblewrap and see only what an allow-list mounts.
 
-Inside the sandbox the filesystem is read-only; the course root (gradebook,
-source, other students' files), the repository checkout, the ``solutions``
-package, the lessons' sources, home folders and ``/tmp`` are hidden (see
-``plan.py``); the kernel works in a private copy of its notebook's
-folder and has a private ``/tmp``. There is no network: the kernel talks to
-the grader over unix sockets in a runtime folder bound into the sandbox. The
-kernel has its own PID namespace, so whatever it leaves behind dies with it,
-and limits on memory, tasks, CPU time, file size, open files and wall time.
+Inside the sandbox the kernel sees, read-only, the system's libraries, the
+Python installation without this project's own files, and the learner side
+of this project copied into a tree of its own (``plan.py``, ``tree.py``):
+never the course, the checkout, ``solutions``, ``grader/exercises``,
+``grader/reference`` or the lessons' sources, wherever they are. Its only
+writable places are size-limited tmpfs: a copy of its notebook's folder,
+``/tmp`` and ``/dev/shm``. There is no network: the kernel talks to the
+grader over unix sockets in a runtime folder bound into the sandbox, which,
+run by root, it cannot write to. The kernel has its own PID namespace, so
+whatever it leaves behind dies with it, and limits on memory, tasks, CPU
+time, file size, open files and wall time; where the machine has a cgroup
+CPU controller, all processes of one sandbox share one CPU's worth of time
+(``cgroups.py``), so a spinner slows only itself.
 
 Run by root, bwrap keeps root (it needs no user namespace) and the kernel
 drops to a user of its own; run by anyone else, bwrap uses an unprivileged
@@ -26,19 +31,19 @@ import glob
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 
 from traitlets.config import Config
 
-from grader.sandbox import plan as sandbox_plan
+from grader.course.files import remove_tree
+from grader.sandbox import cgroups, plan as sandbox_plan, tree
 
 KERNEL_NAME = "actspace-sandbox"
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAUNCHER = os.path.join(HERE, "launch.py")
-INNER = os.path.join(HERE, "kernel.py")
+INNER = sandbox_plan.BOOT + "/kernel.py"  # inside the sandbox (a copy of kernel.py, see tree.py)
 _PROBE_SECONDS = 60
 
 # The kernel's environment: these variables of the grader's, and the fixed ones below.
@@ -47,7 +52,7 @@ ENV_NAMES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHASH
              "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VIRTUAL_ENV",
              "PYDEVD_DISABLE_FILE_VALIDATION")
 ENV_PREFIXES = ("LC_", "ACTSPACE_", "NBGRADER_")
-ENV_SET = {"HOME": "/tmp", "TMPDIR": "/tmp", "USER": "student", "LOGNAME": "student",
+ENV_SET = {"PYTHONPATH": sandbox_plan.LIB, "HOME": "/tmp", "TMPDIR": "/tmp", "USER": "student", "LOGNAME": "student",
            "JPY_PARENT_PID": "1"}  # the kernel's parent is the sandbox's init: ipykernel then polls no parent
 
 _ROOT_USERS = (2_000_000_000, 1 << 22)  # kernels of root: uid 2e9 + launcher pid (pid_max <= 2**22)
@@ -63,12 +68,14 @@ class Limits:
     """What one grading kernel may use; each process limit holds for the kernel and every child."""
 
     memory: int = 4 << 30  # bytes of address space per process (RLIMIT_AS)
-    processes: int = 256  # tasks (processes and threads) of the sandbox (RLIMIT_NPROC)
+    processes: int = 128  # tasks (processes and threads) of the sandbox (RLIMIT_NPROC)
     cpu_seconds: int = 900  # CPU time per process (RLIMIT_CPU); a backstop for the per-cell timeout
     wall_seconds: int = 1800  # the kernel's whole life, then it is killed
     file_size: int = 256 << 20  # largest file it may write (RLIMIT_FSIZE)
     open_files: int = 1024  # RLIMIT_NOFILE
-    tmp_size: int = 512 << 20  # the private /tmp and /dev/shm, each
+    tmp_size: int = 256 << 20  # the private /tmp and /dev/shm, each (tmpfs: memory)
+    work_size: int = 256 << 20  # the kernel's working folder, a copy of its notebook's folder (tmpfs: memory)
+    cpus: int = 1  # CPUs' worth of time all processes of the sandbox share (where cgroups allow)
 
     @classmethod
     def from_config(cls, config):
@@ -162,12 +169,20 @@ def policy(private, workdirs, course_root=None, sources=(), limits=None):
     users = None
     if as_root:
         users = _ROOT_USERS if _maps(*_ROOT_USERS) else _SMALL_MAP_USERS
-    mounts, tmpfs, readonly = sandbox_plan.plan(course_root, sources).args(limits.tmp_size)
+    lib = os.path.join(private, "tree")
+    if not os.path.isdir(lib):
+        tree.build(lib)
+    mounts, made = sandbox_plan.plan(course_root, sources).args(empty=os.path.join(lib, "empty"))
+    mounts += [*sandbox_plan.mkdirs(sandbox_plan.ROOT, made), "--perms", "0755", "--dir", sandbox_plan.ROOT,
+               "--ro-bind", os.path.join(lib, "lib"), sandbox_plan.LIB,
+               "--ro-bind", os.path.join(lib, "boot"), sandbox_plan.BOOT]
+    made.append(sandbox_plan.ROOT)
     return {
         "bwrap": bwrap, "timeout": timeout, "wall_seconds": limits.wall_seconds,
-        "flags": _namespace_flags(as_root), "mounts": mounts, "tmpfs": tmpfs, "readonly": readonly,
-        "workdirs": [os.path.realpath(w) for w in workdirs],
-        "scratch": os.path.join(private, "scratch"), "runtime": os.path.join(private, "run"),
+        "flags": _namespace_flags(as_root), "mounts": mounts, "made": made,
+        "sizes": {"tmp": limits.tmp_size, "work": limits.work_size}, "stage": sandbox_plan.STAGE,
+        "workdirs": [os.path.realpath(w) for w in workdirs], "runtime": os.path.join(private, "run"),
+        "cgroup": cgroups.create(private, limits.cpus) if as_root else None,
         "files": [list(f) for f in _font_cache()], "users": users, "limits": limits.rlimits(),
         "env": {"names": list(ENV_NAMES), "prefixes": list(ENV_PREFIXES), "set": dict(ENV_SET)},
         "kernel": [sys.executable, INNER],
@@ -176,7 +191,6 @@ def policy(private, workdirs, course_root=None, sources=(), limits=None):
 
 def write_policy(private, the_policy):
     """Write the policy and the kernelspec that starts kernels under it into `private`; returns the policy's path."""
-    os.makedirs(the_policy["scratch"], exist_ok=True)
     os.makedirs(the_policy["runtime"], exist_ok=True)
     path = os.path.join(private, "policy.json")
     with open(path, "w") as f:
@@ -196,8 +210,8 @@ def config_for(private, job_workdir, course_root, sources=(), limits=None):
     """The nbgrader config that runs one job's kernels in the sandbox (kernelspec written into `private`).
 
     Kernels may run only in `job_workdir/autograded` (where nbgrader
-    executes), each in a private copy of its folder; `course_root` and the
-    lessons' `sources` are hidden. The kernelspec is found through
+    executes), each in a size-limited copy of its folder; `course_root` and the
+    lessons' `sources` are never mounted. The kernelspec is found through
     JUPYTER_PATH: use `kernels()`, which sets it.
     """
     the_policy = policy(private, [os.path.join(job_workdir, "autograded")], course_root, sources, limits)
@@ -230,16 +244,9 @@ def _on_jupyter_path(folder):
 
 
 def remove(folder):
-    """Delete a folder the sandbox wrote into, whatever permissions its files were given."""
-    def fix(function, path, _):
-        parent = os.path.dirname(path)
-        if not os.path.islink(parent):
-            os.chmod(parent, stat.S_IRWXU)
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, stat.S_IRWXU)
-        function(path)
-
-    shutil.rmtree(folder, onerror=fix)
+    """Delete a job's sandbox folder and its CPU budget, however deep or read-only what is in it."""
+    cgroups.remove(folder)
+    remove_tree(folder)
 
 
 @contextlib.contextmanager

@@ -3,13 +3,17 @@
 ``python -I -S launch.py POLICY CONNECTION_FILE [KERNEL_ARGS...]``,
 started by jupyter_client in the folder the notebook executes in (standard
 library only, so it starts fast). It empties the runtime folder but for the
-connection file, copies the notebook's folder to a scratch folder (the
-kernel writes there, never into the grader's own files) and keeps only the
-allowed environment variables. Run by root, it picks the sandbox's
-user (one per live launcher) and hands it the scratch and runtime folders;
-bwrap then runs as root and the kernel drops to that user. Then it replaces
-itself with ``timeout`` (the wall-time cap) running ``bwrap`` running
-``kernel.py`` (user and limits) running ipykernel.
+connection file, keeps only the allowed environment variables, puts itself
+(and so the whole sandbox) into a CPU budget of its own when the machine has
+cgroups, and replaces itself with ``timeout`` (the wall-time cap) running
+``bwrap`` running ``kernel.py`` (user and limits) running ipykernel.
+
+Inside, the kernel sees only what the policy mounts (``plan.py``); its only
+writable places are size-limited tmpfs: its working folder (at the
+notebook's folder's path, filled with a copy of it), ``/tmp`` and
+``/dev/shm``. Nothing it writes reaches the grader's disk: run by root, the
+runtime folder (its sockets) stays root's, and the kernel binds its sockets
+before it drops to the sandbox's user.
 
 ``--probe`` instead of CONNECTION_FILE runs the same sandbox around a check
 that only sets the user and the limits (see ``grader.sandbox.available``).
@@ -18,7 +22,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 
 def inside(path, folder):
@@ -53,13 +56,24 @@ def kernel_env(environ, rules):
     return env
 
 
-def scratch_copy(cwd, policy):
-    """A private copy of the folder `cwd` for the kernel to work in (cwd must be a grading folder)."""
+def check_cwd(cwd, policy):
+    """SystemExit unless `cwd` is a grading folder of the policy."""
     if not any(inside(cwd, w) for w in policy["workdirs"]):
         raise SystemExit(f"sandbox: refusing to start a kernel in {cwd}: not a grading folder")
-    work = os.path.join(tempfile.mkdtemp(prefix="work-", dir=policy["scratch"]), "w")
-    shutil.copytree(cwd, work, symlinks=True)
-    return work
+
+
+def join_cgroup(policy):
+    """Move this process (and so everything it starts) into a new cgroup under the job's (if it has one)."""
+    group = policy.get("cgroup")
+    if not group:
+        return
+    mine = os.path.join(group, f"k{os.getpid()}")
+    try:
+        os.mkdir(mine)
+        with open(os.path.join(mine, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    except OSError as e:
+        raise SystemExit(f"sandbox: cannot join the CPU budget {mine}: {e}")
 
 
 def clear_runtime(runtime, keep):
@@ -74,31 +88,27 @@ def clear_runtime(runtime, keep):
             os.unlink(path)
 
 
-def give(paths, uid, gid):
-    """Make the sandbox's user own `paths` and everything in them (links are never followed)."""
-    for top in paths:
-        os.chown(top, uid, gid, follow_symlinks=False)
-        for folder, dirs, files in os.walk(top):
-            for name in dirs + files:
-                os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
-
-
 def sandbox_user(first, count):
     """(uid, gid) for this sandbox, from this process's id: no two live launchers share it if `count` > pid_max."""
     uid = first + os.getpid() % count
     return uid, uid
 
 
-def command(policy, cwd, work, settings, kernel_args):
+def command(policy, cwd, settings, kernel_args):
     """timeout + bwrap + the kernel, as one argv."""
+    made = list(policy["made"])
     a = [policy["timeout"], "-s", "KILL", str(policy["wall_seconds"]), policy["bwrap"], *policy["flags"],
-         *policy["mounts"]]
-    a += [*mkdirs(cwd, policy["tmpfs"]), "--bind", work, cwd]
-    a += [*mkdirs(policy["runtime"], policy["tmpfs"]), "--bind", policy["runtime"], policy["runtime"]]
+         *policy["mounts"], "--proc", "/proc", "--dev", "/dev"]
+    sizes = policy["sizes"]
+    a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/dev/shm"]
+    a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/tmp"]  # first: what lies in /tmp goes on it
+    made.append("/tmp")
+    a += [*mkdirs(cwd, made), "--perms", "0777", "--size", str(sizes["work"]), "--tmpfs", cwd]
+    a += [*mkdirs(policy["stage"], made), "--ro-bind", cwd, policy["stage"]]
+    a += [*mkdirs(policy["runtime"], made), "--bind", policy["runtime"], policy["runtime"]]
     for src, dst in policy["files"]:  # into the private /tmp, in folders the kernel may write to
-        a += [*mkdirs(dst, policy["tmpfs"], "1777"), "--ro-bind", src, dst]
-    for path in policy["readonly"]:
-        a += ["--remount-ro", path]
+        a += [*mkdirs(dst, made, "1777"), "--ro-bind", src, dst]
+    a += ["--remount-ro", "/"]
     return a + ["--chdir", cwd, "--", *policy["kernel"], json.dumps(settings), *kernel_args]
 
 
@@ -108,12 +118,13 @@ def main(argv):
     kernel_args = ["--probe"] if argv[2] == "--probe" else ["-f", argv[2], *argv[3:]]
     clear_runtime(policy["runtime"], os.path.abspath(argv[2]))
     cwd = os.getcwd()
-    work = scratch_copy(cwd, policy)
-    settings = {"user": None, "limits": policy["limits"]}
+    check_cwd(cwd, policy)
+    settings = {"user": None, "limits": policy["limits"], "stage": policy["stage"], "work": cwd}
     if policy["users"] is not None:  # run by root: bwrap stays root, the kernel becomes this user
         settings["user"] = sandbox_user(*policy["users"])
-        give([os.path.dirname(work), policy["runtime"]], *settings["user"])
-    args = command(policy, cwd, work, settings, kernel_args)
+        os.chmod(policy["runtime"], 0o700)  # root's: the kernel binds its sockets before it drops to the user
+    join_cgroup(policy)
+    args = command(policy, cwd, settings, kernel_args)
     os.execve(args[0], args, kernel_env(os.environ, policy["env"]))
 
 

@@ -1,22 +1,28 @@
-"""What a grading kernel may see: the bubblewrap mount arguments that hide the course and the reference.
+"""What a grading kernel may see: an allow-list of read-only mounts, nothing else.
 
-The whole filesystem is mounted read-only, then:
+bubblewrap starts from an empty root; the kernel sees only what is mounted
+into it here, all read-only:
 
-1. ``/tmp`` gets a private, writable tmpfs of its own;
-2. *hidden* folders get an empty read-only tmpfs over them: users' homes,
-   ``/var/tmp``, ``/run``, ``/mnt``, ``/media``, ``/srv``, the course root
-   (also when it lies in ``/tmp``) and the repository checkout (its
-   ``.git``, ``tests/``, ``lessons/``, ``solutions/``);
-3. *secret* folders get one too: the ``solutions`` package, the lessons'
-   source folders and Jupyter's runtime folder (other kernels' connection
-   files), wherever they are;
-4. what the kernel needs is mounted back read-only when it lies in a hidden
-   folder: the Python installation (prefixes, site-packages) and the
-   ``grader`` and ``actspace`` packages; never anything inside a secret;
-5. hidden and secret folders inside something mounted back are hidden again.
+1. the system: ``/usr`` (without ``/usr/local`` and ``/usr/src``), ``/bin``,
+   ``/lib*`` and ``/sbin`` (or their links), and a few files of ``/etc``
+   that the dynamic loader and Python read;
+2. the Python installation: its prefixes and site-packages, where every
+   site-packages (or dist-packages) folder is mounted entry by entry without
+   this project's own: ``solutions``, ``grader``, ``lessons``, ``actspace``,
+   and every file of this project's distribution (an editable install's
+   ``.pth`` and finder, its ``dist-info``), so nothing there can lead to a
+   checkout, which is not mounted anyway;
+3. the learner side of this project, copied file by file into a tree of its
+   own (``tree.py``) and mounted at ``LIB``, first on the kernel's
+   ``PYTHONPATH``.
 
-Nothing here starts a process; the launcher adds the kernel's own folders.
+Anything inside an allowed folder that is the course, a lessons' source
+folder, the checkout, the reference or Jupyter's runtime folder is left out
+too, wherever it sits. The launcher adds the kernel's own writable places
+(size-limited tmpfs: its working copy, ``/tmp``, ``/dev/shm``).
+Nothing here starts a process.
 """
+import glob
 import os
 import site
 import sys
@@ -25,21 +31,28 @@ from dataclasses import dataclass
 from grader.checking.packages import package_dir
 from grader.sandbox.launch import inside, mkdirs
 
-BROAD = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/mnt", "/media", "/srv")
-KERNEL_PACKAGES = ("grader", "actspace")  # what notebooks import from this project
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_EXCLUDED = ("/usr/local", "/usr/src")  # /usr/local only as far as the Python installation needs it
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "passwd", "group", "fonts",
+       "mime.types")
+PROJECT = ("solutions", "grader", "lessons", "actspace")  # never mounted from a site-packages folder
+INSTRUCTOR_TOOLS = ("nbgrader",)  # not needed in a kernel (and its test files hold solution cells)
+DISTRIBUTION = "actspace"
 REFERENCE = "solutions"
+ROOT = "/actspace"  # the sandbox's own files, inside the sandbox
+LIB = ROOT + "/lib"  # the learner-side packages (first on PYTHONPATH)
+BOOT = ROOT + "/boot"  # kernel.py
+STAGE = ROOT + "/stage"  # the notebook's folder, read-only: copied into the working tmpfs at start
 
 
-
-
-def _dirs(paths):
-    """Existing directories among `paths`, as real paths, deduplicated, never `/`."""
+def _real(paths):
+    """Existing paths among `paths`, as real paths, deduplicated, never `/`."""
     out = []
     for p in paths:
         if not p:
             continue
         real = os.path.realpath(os.path.expanduser(str(p)))
-        if real != "/" and os.path.isdir(real) and real not in out:
+        if real != "/" and os.path.exists(real) and real not in out:
             out.append(real)
     return out
 
@@ -69,6 +82,32 @@ def python_dirs():
     return dirs
 
 
+def site_dirs():
+    """Every site-packages or dist-packages folder of this Python and of the system's Pythons."""
+    dirs = [*site.getsitepackages(), site.getusersitepackages() if site.ENABLE_USER_SITE else None]
+    for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
+        dirs += glob.glob(os.path.join(prefix, "lib", "python3*", "*-packages"))
+        dirs += glob.glob(os.path.join(prefix, "lib", "python3", "dist-packages"))
+    return _real(dirs)
+
+
+def distribution_files():
+    """Real paths of the top-level entries this project's installed distribution put into site-packages."""
+    from importlib import metadata
+
+    out = []
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name != DISTRIBUTION:
+            continue
+        base = str(dist.locate_file(""))
+        for f in dist.files or ():
+            top = f.parts[0] if f.parts and f.parts[0] != ".." else None
+            if top:
+                out.append(os.path.join(base, top))
+    return _real(out)
+
+
 def _jupyter_runtime_dir():
     from jupyter_core.paths import jupyter_runtime_dir
 
@@ -77,55 +116,75 @@ def _jupyter_runtime_dir():
 
 @dataclass(frozen=True)
 class Plan:
-    """The folders of one sandbox: hidden (may be mounted back into), secret (never), exposed."""
+    """The folders of one sandbox: what is allowed (mounted read-only) and what is never mounted."""
 
-    hidden: tuple
-    secret: tuple
-    exposed: tuple
-    tmp: str = "/tmp"  # the private, writable tmpfs
+    system: tuple  # real paths of system folders (mounted read-only without `excluded` and `system_excluded`)
+    python: tuple  # real paths of the Python installation (mounted read-only without `excluded`)
+    excluded: tuple  # real paths never visible, wherever they lie
+    system_excluded: tuple = ()  # parts of the system folders not mounted with them (/usr/local)
+    links: tuple = ()  # (target, path) symbolic links at the top (/bin -> usr/bin)
+    etc: tuple = ()  # files and folders of /etc
 
-    def args(self, tmp_size):
-        """(bwrap mount arguments, every tmpfs mount point, the tmpfs to make read-only at the end).
+    def args(self, empty="/dev/null"):
+        """(bwrap mount arguments, the folders and tmpfs bwrap made on the way).
 
-        The private /tmp and /dev/shm are writable tmpfs of `tmp_size` bytes each.
+        The allowed folders are mounted whole; what is excluded inside one of
+        them is covered: a folder by an empty read-only tmpfs, a file by
+        `empty` (an empty read-only file).
         """
-        a = ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(tmp_size), "--tmpfs", "/dev/shm"]
-        mounted, readonly = ["/dev"], ["/dev"]
+        a, made, masks = [], ["/"], []
 
-        def tmpfs(path):
-            mounted.append(path)
-            if path == self.tmp:
-                a.extend(["--perms", "1777", "--size", str(tmp_size), "--tmpfs", path])
+        def mount(kind, src, dst):
+            parents = mkdirs(dst, made)
+            made.extend(parents[3::4])  # "--perms", perms, "--dir", folder
+            if kind == "link":
+                a.extend([*parents, "--symlink", src, dst])
+            elif kind == "mask" and os.path.isdir(src) and not os.path.islink(src):
+                a.extend([*parents, "--size", "4096", "--perms", "0555", "--tmpfs", dst])
+                made.append(dst)
+                masks.append(dst)
+            elif kind == "mask":
+                a.extend([*parents, "--ro-bind", empty, dst])
             else:
-                a.extend(["--tmpfs", path])
-                readonly.append(path)
+                a.extend([*parents, "--ro-bind", src, dst])
+                made.append(dst)  # what lies inside exists already
 
-        writable = [self.tmp] if self.tmp in self.hidden else []
-        for p in writable:  # first: what lies inside it is hidden again, read-only
-            tmpfs(p)
-        hidden, secret = _outermost(h for h in self.hidden if h not in writable), _outermost(self.secret)
-        for p in hidden:
-            tmpfs(p)
-        for p in secret:
-            if not any(inside(p, h) for h in hidden):
-                tmpfs(p)
-        exposed = _outermost(e for e in self.exposed
-                             if any(inside(e, h) for h in hidden + secret + writable)
-                             and not any(inside(e, s) for s in secret))
-        for e in exposed:
-            a.extend([*mkdirs(e, mounted), "--ro-bind", e, e])
-        for p in _outermost(hidden + secret):
-            if any(inside(p, e) and p != e for e in exposed):
-                tmpfs(p)
-        return a, mounted, readonly
+        for target, path in self.links:
+            mount("link", target, path)
+        system = _outermost(p for p in self.system if not any(inside(p, x) for x in self.excluded))
+        for path in system:
+            mount("bind", path, path)
+        hidden = _outermost(x for x in (*self.system_excluded, *self.excluded) if any(inside(x, s) for s in system))
+        for path in hidden:
+            mount("mask", path, path)
+        python = _outermost(p for p in self.python if not any(inside(p, x) for x in self.excluded))
+        python = [p for p in python if not any(inside(p, s) for s in system)
+                  or any(inside(p, h) for h in hidden)]
+        for path in python:
+            mount("bind", path, path)
+        for path in _outermost(x for x in self.excluded if any(inside(x, p) and x != p for p in python)):
+            mount("mask", path, path)
+        for path in self.etc:
+            if not any(inside(path, x) for x in self.excluded):
+                mount("bind", path, path)
+        a += [arg for m in masks for arg in ("--remount-ro", m)]
+        return a, made
 
 
 def plan(course_root=None, sources=()):
     """The Plan for grading in `course_root`, with lessons source folders `sources`."""
     from grader.course.course import INSTALLED_LESSONS
 
-    hidden = _dirs([*BROAD, os.environ.get("HOME"), course_root, checkout_root()])
-    secret = _dirs([package_dir(REFERENCE), INSTALLED_LESSONS, *sources, _jupyter_runtime_dir()])
-    exposed = _dirs([*python_dirs(), *(package_dir(p) for p in KERNEL_PACKAGES)])
-    return Plan(tuple(hidden), tuple(secret), tuple(exposed))
+    links, system = [], []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            links.append((os.readlink(path), path))
+        elif os.path.isdir(path):
+            system.append(path)
+    excluded = _real([course_root, *sources, INSTALLED_LESSONS, checkout_root(),
+                      package_dir(REFERENCE), package_dir("grader"), package_dir("actspace"), _jupyter_runtime_dir(),
+                      *distribution_files(), *(os.path.join(d, n) for d in site_dirs() for n in PROJECT + INSTRUCTOR_TOOLS)])
+    python = _real([*python_dirs(), *site_dirs()])
+    excluded = [x for x in excluded if x not in python]  # never the installation itself
+    etc = _real(os.path.join("/etc", name) for name in ETC)
+    return Plan(tuple(_real(system)), tuple(python), tuple(excluded), tuple(_real(SYSTEM_EXCLUDED)), tuple(links), tuple(etc))

@@ -20,6 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 import grader
 from grader.course import demo
+from grader.reference import judge
 
 L1, L2 = "01_change_of_basis", "02_relu_orthants"
 LESSONS = (L1, L2)
@@ -31,6 +32,7 @@ class Lessons:
     def __init__(self, course):
         self.released = {l: (course.root / "release" / l / f"{l}.ipynb").read_text() for l in LESSONS}
         self.source = {l: nbformat.read(course.source / l / f"{l}.ipynb", as_version=4) for l in LESSONS}
+        self.secret = course.secret  # the grading cases of each student (the case's name) come from it
 
     def points(self, lesson):
         """{exercise: points of its graded cell}."""
@@ -132,8 +134,10 @@ def zero(ls):
 
 
 def misconception_score(ls):
+    """The score of the student `misconception`, whose kept_cone is the bank's first misconception (its own cases)."""
     wrong = grader.exercise("kept_cone").misconceptions[0].fn
-    return without(L2, "kept_cone")(ls) + round(grader.grade("kept_cone", wrong).score * ls.points(L2)["kept_cone"], 3)
+    result = judge.grade("kept_cone", wrong, secret=ls.secret, student="misconception")
+    return without(L2, "kept_cone")(ls) + round(result.score * ls.points(L2)["kept_cone"], 3)
 
 
 # ---------------------------------------------------------------- code the attacks hand in
@@ -146,12 +150,12 @@ for _c in json.loads(_src.read_text())["cells"]:
 '''
 
 POINTS_FROM_REFERENCE = '''import grader
-from grader.checking import evidence, runner
+from grader.checking import evidence, kernel, runner
 from IPython.display import display
 
 def _points(name, fn, out_of):
     import solutions
-    ref, cases = getattr(solutions, name), grader.cases(name)
+    ref, cases = getattr(solutions, name), kernel.read_cases(name)[1]
     run = runner.Run([runner.Outcome("ok", value=runner.sanitize(ref(*c.args, **c.kwargs))) for c in cases])
     display({evidence.MIMETYPE: evidence.encode(name, cases, run), "text/plain": name}, raw=True)
     return out_of
@@ -160,11 +164,11 @@ grader.points = _points
 '''
 
 FORGED_VALUES = '''import grader
-from grader.checking import evidence, runner
+from grader.checking import evidence, kernel, runner
 from IPython.display import display
 
 def _points(name, fn, out_of):
-    cases = grader.cases(name)
+    cases = kernel.read_cases(name)[1]
     run = runner.Run([runner.Outcome("ok", value=np.full(np.shape(c.args[-1]), 12345.0)) for c in cases])
     display({evidence.MIMETYPE: evidence.encode(name, cases, run), "text/plain": name}, raw=True)
     return out_of
@@ -173,17 +177,17 @@ grader.points = _points
 '''
 
 MALFORMED_EVIDENCE = '''import grader
-from grader.checking import evidence
+from grader.checking import evidence, kernel
 from IPython.display import display
-_real_emit = evidence.emit
+_real_emit = kernel.emit
 
 def _emit(name, fn):
-    cases = grader.cases(name)
+    cases = kernel.read_cases(name)[1]
     payload = evidence.encode(name, cases, grader.run_cases(fn, cases))
     payload["score"] = 1.0
     display({evidence.MIMETYPE: payload, "text/plain": name}, raw=True)
 
-evidence.emit = _emit
+kernel.emit = _emit
 '''
 
 TWICE = '''import grader
@@ -446,7 +450,7 @@ CASES = [
     Case("full_marks_lesson1", L1, "lesson 1 answered correctly", _solved_with(L1), full(L1), "all"),
     Case("blank", L2, "the student version as released", _blank_with(L2), zero, "NotImplementedError"),
     Case("misconception", L2, "one exercise bound to a known wrong implementation",
-         _solved_with(L2, _set("kept_cone", "kept_cone = grader.exercise('kept_cone').misconceptions[0].fn")),
+         _solved_with(L2, _set("kept_cone", "def kept_cone(W):\n    return np.asarray(W, float)  # the columns of W")),
          misconception_score, "Likely misconception"),
     # part 1: positive evidence
     Case("blank_later_cells", L2, "input_transformers_cleanup blanks every later cell (blank answers)",
@@ -583,6 +587,136 @@ CASES = [
          _solved_with(L2, _then("relu", "for i in range(10 ** 6):\n    print(i)")), full(L2), "truncated"),
     Case("fifty_mb_line", L2, "one 50 MB printed line after relu's answer",
          _solved_with(L2, _then("relu", "print('x' * 50_000_000)")), full(L2), "truncated"),
+]
+
+
+
+# ---------------------------------------------------------------- issue #13: the second round of attacks
+
+BUILDER_AS_REFERENCE = """def orthant_code(X):
+    from grader.exercises.l02_relu_orthants import _code
+    return _code(np.asarray(X, float) > 0)
+"""
+
+GLOB_FOR_REFERENCE = """def kept_cone(W):
+    import glob, os, runpy, sys
+    roots = ["/work", "/home", "/opt", "/srv", "/tmp", "/mnt", "/actspace"]
+    roots += [os.path.dirname(p) for p in sys.path if p]  # where a checkout or an install would sit
+    for line in open("/proc/self/mounts"):
+        if not line.split()[1].startswith(("/proc", "/sys", "/dev", "/usr")):
+            roots.append(line.split()[1])
+    for root in dict.fromkeys(roots):
+        for pattern in ("*/solutions/relu_orthants.py", "*/*/solutions/relu_orthants.py",
+                        "*/build/lib/solutions/relu_orthants.py", "lib/python3*/site-packages/solutions/*.py"):
+            for path in glob.glob(os.path.join(root, pattern))[:5]:
+                try:
+                    return runpy.run_path(path, run_name="not_solutions")["kept_cone"](W)
+                except Exception:
+                    pass
+    raise RuntimeError("no copy of the reference found")
+"""
+
+SCRIPT_OUTPUTS = """from IPython.display import display, HTML, Javascript, SVG, Markdown
+display(HTML('<b>hi</b><script>document.title = "pwned-by-script"</script><img src=x onerror="document.title=1">'))
+display(Javascript('document.title = "pwned-by-javascript"'))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>document.title=2</script></svg>'))
+display(Markdown('<a href="javascript:alert(1)">click</a><iframe src="https://example.com"></iframe>'))
+display({"image/png": 'AAAA" onerror="alert(1)', "text/plain": "img"}, raw=True)
+"""
+
+PNG_FLOOD = """import base64, os
+from IPython.display import display
+_png = base64.b64encode(os.urandom(int(3.9 * 2 ** 20 * 3 / 4))).decode()
+for _ in range(40):
+    display({"image/png": _png, "text/plain": "png"}, raw=True)
+del _png
+"""
+
+FILL_DISK = """import os
+def _fill(folder):
+    try:
+        for i in range(10 ** 6):
+            with open(os.path.join(folder, f"fill{i}"), "wb") as f:
+                f.write(b"x" * (8 << 20))
+    except OSError as e:
+        print("full:", folder, e.strerror)
+_here = os.getcwd()
+try:
+    for _ in range(2500):
+        os.mkdir("d")
+        os.chdir("d")
+finally:
+    os.chdir(_here)
+_fill(_here)
+_fill("/tmp")
+"""
+
+CPU_HOG = """import os, time
+_deadline = time.monotonic() + 10  # the children spin until then (the sandbox's CPU budget is theirs to share)
+_n = 0
+try:
+    for _ in range(240):
+        if os.fork() == 0:
+            os.setsid()
+            while time.monotonic() < _deadline:
+                pass
+            os._exit(0)
+        _n += 1
+except OSError as e:
+    print(f"stopped after {_n} children: {e.strerror}")
+time.sleep(max(0.0, _deadline - time.monotonic()) + 1)
+"""
+
+HUGE_EMPTY_EVIDENCE = """import grader
+from grader.checking import evidence, kernel
+from IPython.display import display
+_real_emit = kernel.emit
+
+def _emit(name, fn):
+    if name != "kept_cone":
+        return _real_emit(name, fn)
+    cases = kernel.read_cases(name)[1]
+    payload = evidence.encode(name, cases, grader.run_cases(fn, cases))
+    for out in payload["outcomes"]:
+        out["status"], out["message"] = "ok", ""
+        out["value"] = {"dtype": "float64", "shape": [0, 2 ** 62, 2 ** 62], "data": ""}
+    display({evidence.MIMETYPE: payload, "text/plain": name}, raw=True)
+
+kernel.emit = _emit
+"""
+
+
+def _text_flood(ls):
+    nb = ls.solved(L2)
+    for _ in range(300):
+        add(nb, "print('y' * 65_000)", after=None)
+    return text(nb)
+
+
+def _as_v3(ls):
+    return {"": nbformat.writes(nbformat.convert(ls.solved(L2), 3)).encode()}
+
+
+CASES += [
+    Case("misconception_builder_as_reference", L2, "orthant_code imports the grader's own builder `_code` "
+         "(grader.exercises)", _solved_with(L2, _set("orthant_code", BUILDER_AS_REFERENCE)),
+         without(L2, "orthant_code"), "grader.exercises", unsandboxed=(full(L2), "all")),
+    Case("glob_for_reference", L2, "kept_cone globs the filesystem for any copy of solutions/ and runs it "
+         "under another name", _solved_with(L2, _set("kept_cone", GLOB_FOR_REFERENCE)),
+         without(L2, "kept_cone"), "no copy of the reference found", unsandboxed=(full(L2), "all")),
+    Case("script_in_outputs", L2, "HTML with <script> and onerror, JavaScript, SVG with a script, "
+         "markdown with a javascript: link, a PNG that breaks out of its attribute",
+         _solved_with(L2, _add(SCRIPT_OUTPUTS)), full(L2), "all"),
+    Case("png_flood", L2, "40 PNGs of 3.9 MB each (under the per-output cap)", _solved_with(L2, _add(PNG_FLOOD)),
+         full(L2), "all"),
+    Case("text_flood_cells", L2, "300 extra cells printing 65 kB each", _text_flood, full(L2), "all"),
+    Case("fill_the_disk", L2, "a 2,500-level folder, then files until the working folder and /tmp are full",
+         _solved_with(L2, _add(FILL_DISK)), full(L2), "all"),
+    Case("cpu_hog", L2, "240 children in their own sessions spin for 10 s while the kernel sleeps (beside the others)",
+         _solved_with(L2, _add(CPU_HOG)), full(L2), "all"),
+    Case("huge_empty_evidence", L2, "kept_cone's evidence holds zero-size values of shape (0, 2**62, 2**62)",
+         _solved_with(L2, _add(HUGE_EMPTY_EVIDENCE)), without(L2, "kept_cone"), "malformed"),
+    Case("nbformat_v3", L2, "a valid notebook in the old format 3", _as_v3, full(L2), "all"),
 ]
 
 

@@ -85,7 +85,7 @@ def test_case_gets_its_exact_score_and_shows_its_reason(batch, case):
     got = scores(root)[(case.name, case.lesson)]
     text = shown(root, outcomes[case.name])
     assert got == pytest.approx(score, abs=1e-9), f"{case.name}: {got} != {score}\n{text[:3000]}"
-    assert reason in text, f"{case.name}: {reason!r} not shown in:\n{text[:3000]}"
+    assert reason in text, f"{case.name}: {reason!r} not shown in:\n{text[:3000]}\n...\n{text[-3000:]}"
 
 
 def test_no_submitted_file_is_changed_or_deleted(batch):
@@ -125,3 +125,23 @@ def test_the_grade_table_says_why_points_were_not_judged(batch):
     text = report.grade_table(Course(root)).text()
     assert "wrong_lesson/02_relu_orthants: Not graded (0 points): this is the notebook of lesson 01_change_of_basis" in text
     assert "os_exit_midway/02_relu_orthants: count_activation_patterns_tests: 0 points - this graded cell did not run" in text
+
+
+def test_no_script_of_a_student_reaches_a_graded_notebook_or_a_feedback_page(batch):
+    root, _, outcomes, _, _ = batch
+    from grader.autograde.sanitize import META
+
+    nb = nbformat.read(root / "autograded" / "script_in_outputs" / "02_relu_orthants" / "02_relu_orthants.ipynb",
+                       as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    report.feedback(Course(root), ["02_relu_orthants"])
+    page = (root / "feedback" / "script_in_outputs" / "02_relu_orthants" / "02_relu_orthants.html").read_text()
+    for bad in ("pwned-by", "onerror", "javascript:", "<iframe", "document.title", '"application/javascript":',
+                '"image/svg+xml":'):
+        assert bad not in outputs, bad
+    for bad in ("<script>document.title", "<img src=x onerror", '<a href="javascript:', "<iframe", "<svg"):
+        assert bad not in page, bad  # the cell's source is shown as escaped text, never as markup
+    assert "<b>hi</b>" in page  # harmless HTML is kept
+    assert META in page and page.index(META) < page.index("<script")  # the policy comes before any script
+    for path in (root / "feedback").rglob("*.html"):
+        assert META in path.read_text(), path
