@@ -6,7 +6,10 @@ in /etc/profile.d, and the processes (stopped by their own pid). The servers
 run from an environment every user can read (issue #15, item 5): the one
 named by $ACTSPACE_HUB_PYTHON, else a venv the set-up makes once in
 /opt/actspace-hubtest-venv from a Python outside /root, with jupyterhub and
-this checkout installed in it.
+this checkout installed in it (its first making downloads the dependencies:
+a set-up script should make it beforehand, see test_hub_cycle.py). The
+admin's lines of the README change that environment's own Jupyter config
+(sys-prefix level), as they would on a real hub.
 """
 import json
 import os

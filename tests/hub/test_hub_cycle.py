@@ -17,6 +17,15 @@ checks passed), who can read what (a learner can read neither the
 instructor's course folder nor another learner's work), and that learners
 have no Formgrader or Create Assignment while the instructor's formgrader
 lists the course. Must run as root; fails (never skips) otherwise.
+
+Needs, besides the test extra: Debian's chromium, bubblewrap, passwd
+(useradd, userdel, chpasswd), util-linux (runuser), procps (pgrep), PAM
+(libpam0g), python3-venv (/usr/bin/python3 -m venv), Node.js and npm with
+`npm install -g configurable-http-proxy` (done here when it is missing), and
+the hub's environment: $ACTSPACE_HUB_PYTHON, or the venv hub_setup.py makes
+(`/usr/bin/python3 -m venv /opt/actspace-hubtest-venv &&
+/opt/actspace-hubtest-venv/bin/pip install jupyterhub .` beforehand saves
+the downloads). About 3.5 minutes on a busy 2-core machine.
 """
 import csv
 import io
