@@ -228,3 +228,18 @@ def test_an_open_course_folder_is_named_in_a_warning(tmp_path, capsys):
     (root / "feedback").chmod(0o700)
     assert cli.main(["grades", "--course", str(root)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_an_instructors_own_config_is_kept_below_actspaces_block(tmp_path):
+    root = tmp_path / "course"
+    root.mkdir(mode=0o700)
+    own = "c = get_config()\nc.Sandbox.memory = 2 << 30\nc.Execute.timeout = 120\n"
+    (root / "nbgrader_config.py").write_text(own)
+    assert nbconfig.write_config(root) is True
+    text = (root / "nbgrader_config.py").read_text()
+    assert text.startswith(nbconfig.BEGIN) and text.endswith(own)
+    assert nbconfig.write_config(root) is False and (root / "nbgrader_config.py").read_text() == text
+    config = Course(root).config
+    assert config.Sandbox.memory == 2 << 30 and config.Execute.timeout == 120  # the instructor's lines win
+    assert config.CourseDirectory.root == str(root.resolve())
+    assert [c.__name__ for c in config.Autograde.autograde_preprocessors][:2] == ["SandboxedExecute", "JudgeEvidence"]
