@@ -6,7 +6,7 @@ in /etc/profile.d, and the processes (stopped by their own pid). The servers
 run from an environment every user can read (issue #15, item 5): the one
 named by $ACTSPACE_HUB_PYTHON, else a venv the set-up makes once in
 /opt/actspace-hubtest-venv from a Python outside /root, with jupyterhub and
-this checkout installed in it (its first making downloads the dependencies:
+this checkout (editable) installed in it (its first making downloads the dependencies:
 a set-up script should make it beforehand, see test_hub_cycle.py). The
 admin's lines of the README change that environment's own Jupyter config
 (sys-prefix level), as they would on a real hub.
@@ -55,28 +55,39 @@ def can_read_as(user, *argv):
 # ------------------------------------------------------------------ the environment the servers use
 
 
+def readable_by_all(path):
+    """Can every user reach and read `path` (every folder above it o+x, it o+r)?"""
+    path = pathlib.Path(path).resolve()
+    folders_ok = all(os.stat(p).st_mode & 0o001 for p in [*path.parents, path] if p.is_dir())
+    return folders_ok and bool(os.stat(path).st_mode & 0o004)
+
+
 def hub_python():
-    """The Python of the hub's environment: $ACTSPACE_HUB_PYTHON, else this set-up's venv (made if missing)."""
+    """The Python of the hub's environment: $ACTSPACE_HUB_PYTHON, else this set-up's venv (made if missing).
+
+    The venv has this checkout installed in editable mode (a plain install lacks
+    the lessons: they are not package data), so the checkout must be readable
+    by every user, as the environment itself must be (issue #15, item 5).
+    """
     chosen = os.environ.get("ACTSPACE_HUB_PYTHON")
     if chosen:
         return pathlib.Path(chosen)
+    if not readable_by_all(ROOT):
+        raise RuntimeError(f"this checkout {ROOT} is not readable by every user (a folder above it is private): "
+                           "the hub's users could not import grader; put it elsewhere or set ACTSPACE_HUB_PYTHON")
     python = VENV / "bin" / "python"
-    if not (python.exists() and run([python, "-c", "import jupyterhub, grader"], check=False).returncode == 0):
-        base = next((p for p in BASE_PYTHONS if os.access(p, os.X_OK)), None)
-        if base is None:
-            raise RuntimeError(f"no Python outside /root to make the hub's venv from (looked for {BASE_PYTHONS})")
-        old = os.umask(0o022)
-        try:
+    old = os.umask(0o022)
+    try:
+        if not (python.exists() and run([python, "-c", "import jupyterhub, nbgrader"], check=False).returncode == 0):
+            base = next((p for p in BASE_PYTHONS if os.access(p, os.X_OK)), None)
+            if base is None:
+                raise RuntimeError(f"no Python outside /root to make the hub's venv from (looked for {BASE_PYTHONS})")
             run([base, "-m", "venv", VENV])
-            run([python, "-m", "pip", "install", "-q", "jupyterhub", str(ROOT)], timeout=1200)
-        finally:
-            os.umask(old)
-    else:  # this checkout's code, every time (a plain install: every user can read it)
-        old = os.umask(0o022)
-        try:
-            run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)], timeout=600)
-        finally:
-            os.umask(old)
+            run([python, "-m", "pip", "install", "-q", "jupyterhub", "-e", str(ROOT)], timeout=1200)
+        else:  # this checkout, every time
+            run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)], timeout=600)
+    finally:
+        os.umask(old)
     return python
 
 

@@ -24,7 +24,7 @@ Needs, besides the test extra: Debian's chromium, bubblewrap, passwd
 `npm install -g configurable-http-proxy` (done here when it is missing), and
 the hub's environment: $ACTSPACE_HUB_PYTHON, or the venv hub_setup.py makes
 (`/usr/bin/python3 -m venv /opt/actspace-hubtest-venv &&
-/opt/actspace-hubtest-venv/bin/pip install jupyterhub .` beforehand saves
+/opt/actspace-hubtest-venv/bin/pip install jupyterhub -e .` beforehand saves
 the downloads). About 3.5 minutes on a busy 2-core machine.
 """
 import csv
