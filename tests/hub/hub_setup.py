@@ -88,6 +88,10 @@ def hub_python():
             run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)], timeout=600)
     finally:
         os.umask(old)
+    where = run([python, "-c", "import grader; print(grader.__file__)"], cwd="/").stdout.strip()
+    if not where.startswith(str(ROOT) + os.sep):
+        raise RuntimeError(f"the hub's venv {VENV} imports grader from {where}, not from this checkout {ROOT}: "
+                           f"remove {VENV} and run again")
     return python
 
 
