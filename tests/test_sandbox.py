@@ -576,6 +576,7 @@ print("source visible:", glob.glob("../../../../../lessons/*/*.ipynb"))
 def tiny_course(tmp_path_factory):
     """A released one-lesson course with two submissions: a right answer, and one that attacks the gradebook."""
     root = tmp_path_factory.mktemp("tiny") / "course"
+    root.mkdir(mode=0o700)  # a course folder as the README makes it (an open one is warned about)
     tiny_lesson(root / "lessons")
     released = actspace("release", "--course", root)
     assert released.returncode == 0, released.stderr

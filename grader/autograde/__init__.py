@@ -48,7 +48,8 @@ def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
     Timeouts come from the course's config when it sets them.
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
                                         SaveAutoGrades)
 
     from grader.autograde.execution import GradingExecute
@@ -66,6 +67,10 @@ def autograde_config(course=None, kernel_log="", secret="", cases_file=""):
     c.JudgeEvidence.secret = str(secret)
     c.LimitOutput.max_lines = 1000
     c.LimitOutput.max_traceback = 100
+    # nbgrader's own sanitizing steps: the intake already ran on the working copy (the course's
+    # nbgrader_config.py names grader.autograde.native's steps, for nbgrader's own autograde)
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
         GradingExecute, verdicts.JudgeEvidence, SanitizeOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         LimitOutputBytes, verdicts.RecordGrades, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,

@@ -17,23 +17,29 @@ _COURSE_HELP = ("course folder (default: the current folder); its lessons/ if it
                 "else the lessons installed with actspace")
 
 
-def _course(args, must_exist=True):
+def _course(args, must_exist=True, refresh=False):
+    """The course of an instructor command, its folder made ready for nbgrader (grader/course/nbconfig.py)."""
+    from grader.course import nbconfig
     from grader.course.course import Course
 
-    return Course(args.course, must_exist=must_exist)
+    course = Course(args.course, must_exist=must_exist)
+    nbconfig.prepare(course, args.command, refresh=refresh)
+    return course
 
 
 def cmd_lab(args):
     from grader.cli import lab
 
+    from grader.course.course import Course
+
     lab.run(args.dir, lessons=args.lessons, port=args.port, no_browser=args.no_browser,
-            source=(_course(args).source if args.course else None))
+            source=(Course(args.course).source if args.course else None))
 
 
 def cmd_release(args):
     from grader.course.course import release
 
-    course = _course(args)
+    course = _course(args, refresh=True)  # nbgrader's source/ copy of the lessons refreshed
     lessons, exchanged = release(course, args.lessons)
     print(f"Student versions of {', '.join(lessons)} in {course.root / 'release'}")
     print("Released to the nbgrader exchange." if exchanged else
@@ -111,7 +117,9 @@ def cmd_demo(args):
 
     if args.jobs < 1:
         raise CourseError("--jobs must be at least 1")
-    source = _course(args).source if args.course else None
+    from grader.course.course import Course
+
+    source = Course(args.course).source if args.course else None
     sandboxed, how = sandbox.available()
     if sandboxed:
         print(f"Grading kernels run in the {how}.")

@@ -24,6 +24,8 @@ from traitlets.config import Config
 from grader.cli.environment import use_own_tools  # noqa: F401  (nbgrader runs alembic and kernels by name)
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
+from grader.course.nbconfig import MARK
+
 COURSE_ID = "actspace"
 SOURCE = "lessons"
 INSTALLED_LESSONS = pathlib.Path(__file__).resolve().parent.parent.parent / SOURCE  # the checkout's source notebooks
@@ -68,6 +70,8 @@ class Course:
             raise CourseError(f"course folder {self.root}: nbgrader cannot use paths with any of \\+()[]{{}}$^*?|")
         self.config = self._config(read_user_config)
         own = self.root / self.config.CourseDirectory.source_directory
+        if (own / MARK).is_file():  # actspace's copy of the lessons for nbgrader (nbconfig.py), not their origin
+            own = self.root / SOURCE
         self.source = pathlib.Path(source).resolve() if source else own if lessons_in(own) else INSTALLED_LESSONS
         if _UNSAFE_PATH.search(str(self.source)):
             raise CourseError(f"lessons folder {self.source}: nbgrader cannot use paths with any of \\+()[]{{}}$^*?|")
@@ -155,6 +159,7 @@ class Course:
             else:
                 os.remove(tmp)
             yield f"sqlite:///{tmp}"
+            os.chmod(tmp, 0o600)  # the gradebook is for the instructor only (sqlite makes it with the umask)
             os.replace(tmp, self.gradebook)
         finally:
             if os.path.exists(tmp):
