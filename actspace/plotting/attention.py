@@ -391,8 +391,8 @@ def collapse_limit(X, W_q, W_k, W_v, pattern, betas=np.linspace(0.0, 3.0, 61), a
     ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); beta scales the logits through W_q.
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
-    axes = _axes(axes, 1, 3, (13.5, 4.3))
     A0 = np.asarray(pattern(X, 0.0 * W_q, W_k), float)  # (n, n), every entry 1/n
+    axes = _axes(axes, 1, 3, (13.5, 4.3))
     heatmap(A0, ax=axes[0], title=f"A at logits × 0: every row uniform\nrank {np.linalg.matrix_rank(A0)}")
     V = X @ W_v
     hull_and_outputs(V, A0 @ V, A0, ax=axes[1], view=1.15 * np.abs(V).max(),

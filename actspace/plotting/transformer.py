@@ -221,8 +221,8 @@ def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0, *, block):
     """The experiment of stream_of_blocks at a given attention sharpness and write scale, on one axis:
     participation ratio (left scale) and the share of the variance inside the input's plane (right scale).
     ``block`` is the transformer block to run (the learner's ``transformer_block``)."""
-    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
     stream = stream_of_blocks(np.random.default_rng(seed), block, sharpness=sharpness, write_scale=write_scale)
+    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
     m = stream_measures(stream)
     depth = np.arange(len(stream))
     ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio (left)")
@@ -246,12 +246,12 @@ def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0, *, block):
 
 def line_to_arc(layer_norm, ax=None, n=9):
     """Equally spaced points on a straight line in R^3 and their LayerNorms (``layer_norm``, the learner's): a line goes to an arc."""
-    ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]
     a, b = np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 2.5])  # two rows
     t = np.linspace(0, 1, n)[:, None]
     X = (1 - t) * a + t * b  # (n, 3) on the segment from a to b
     Y = np.asarray(layer_norm(X), float)  # (n, 3)
     mid = (np.asarray(layer_norm(a), float) + np.asarray(layer_norm(b), float)) / 2  # what a linear map would give at t = 1/2
+    ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]  # after the learner's layer_norm ran: no empty figure if it cannot
     r = np.sqrt(3.0)
     s = np.linspace(0, 2 * np.pi, 200)
     ax.plot(r * np.cos(s), r * np.sin(s), color=C["normed"], lw=0.8, alpha=0.5)
@@ -274,14 +274,14 @@ def line_to_arc(layer_norm, ax=None, n=9):
 def output_radius(layer_norm, ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
     """|LayerNorm(x)| / sqrt(d) against the spread of x (``layer_norm``, the learner's, at each eps):
     without eps, even a rounding error is blown up to full size."""
-    ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
     z = np.random.default_rng(seed).normal(size=16)
     z = (z - z.mean()) / z.std()  # (16,) spread exactly 1
     spreads = np.logspace(-8, 1, 200)
     X = 5.0 + spreads[:, None] * z  # (200, 16): a constant row plus a little structure
+    Ys = [np.asarray(layer_norm(X, eps=eps), float) for eps in eps_values]  # (200, 16) each, the learner's
+    ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
     shades = [C["no_eps"], C["centred"], C["line"]]
-    for eps, colour in zip(eps_values, shades):
-        Y = np.asarray(layer_norm(X, eps=eps), float)  # (200, 16)
+    for eps, Y, colour in zip(eps_values, Ys, shades):
         ax.semilogx(spreads, np.linalg.norm(Y, axis=1) / np.sqrt(z.size), color=colour, lw=2,
                     label=f"eps = {eps:g}" + (" (the noise is scaled up to full size)" if eps == 0 else ""))
     ax.set(xlabel="spread of the row, std(x)", ylabel="|LayerNorm(x)| / $\\sqrt{d}$", ylim=(-0.05, 1.15),
@@ -294,11 +294,11 @@ def output_radius(layer_norm, ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
 def draw_tiny_spread(ax=None, log10_spread=-3.0, eps=1e-5, seed=1, *, layer_norm):
     """Rows (5, 5, 5) + s z for 40 random z, normalised (``layer_norm``, the learner's) with and without eps,
     seen down (1, 1, 1)."""
-    ax = ax or plt.subplots(figsize=(5, 5))[1]
     s = 10.0 ** log10_spread
     z = np.random.default_rng(seed).normal(size=(40, 3))  # (40, 3), the same cloud for every slider value
     X = 5.0 + s * z
     without = np.asarray(layer_norm(X, eps=0.0), float)  # (40, 3), eps = 0
+    ax = ax or plt.subplots(figsize=(5, 5))[1]
     r = np.sqrt(3.0)
     t = np.linspace(0, 2 * np.pi, 200)
     ax.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=0.8, alpha=0.6)
