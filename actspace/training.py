@@ -13,8 +13,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from actspace.blocks import relu
-
 
 def two_spirals(rng, n=400, turns=2.5, noise=0.03):
     """Two interleaved spirals in the plane (n points, half per class): no line separates them.
@@ -45,7 +43,7 @@ def activations(X, net):
     H = np.asarray(X, float)  # (n, d_0)
     layers = [H]
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        branch = relu(H @ W.T + b)  # (n, d_l)
+        branch = np.maximum(H @ W.T + b, 0.0)  # (n, d_l): ReLU
         H = H + branch if (net.residual and l > 0) else branch  # the first layer changes the width: no skip
         layers.append(H)
     return layers
@@ -80,7 +78,7 @@ def _loss_and_grads(X, y, weights, biases, residual):
     for l, (W, b) in enumerate(zip(hidden, biases)):
         pre = layers[-1] @ W.T + b  # (n, d_l)
         masks.append(pre > 0)
-        branch = relu(pre)
+        branch = np.maximum(pre, 0.0)  # ReLU
         layers.append(layers[-1] + branch if (residual and l > 0) else branch)
     z = (layers[-1] @ w_out.T + biases[-1])[:, 0]  # (n,)
     loss = float(np.mean(np.logaddexp(0.0, z) - y * z))  # -log p(y | x), stable

@@ -52,8 +52,13 @@ def explore(draw, figsize=(5, 5), **sliders):
 
     def update(**values):
         fig, ax = plt.subplots(figsize=figsize)
-        draw(ax, **values)
+        try:
+            draw(ax, **values)
+        except Exception:
+            plt.close(fig)  # no empty figure left behind for the inline backend to show
+            raise
         plt.show()
 
-    widget = w.interactive(update, **controls)
-    return _Explorer(widget, _still_png(draw, {k: c.value for k, c in controls.items()}, figsize))
+    # the still figure first: a draw that needs the learner's functions fails here, before any widget exists
+    png = _still_png(draw, {k: c.value for k, c in controls.items()}, figsize)
+    return _Explorer(w.interactive(update, **controls), png)

@@ -288,29 +288,44 @@ def test_the_student_side_never_imports_the_reference():
 
 
 def test_calling_the_course_helpers_instead_of_answering_scores_zero():
-    from actspace import blocks
-    result = grader.grade("softmax", lambda S, axis=-1: blocks.softmax(S, axis=axis))
-    assert result.score == 0.0 and "actspace.blocks" in result.feedback
+    from actspace import weights
+
+    def softmax_via_a_helper(S, axis=-1):
+        weights.random_block_weights(np.random.default_rng(0), 2)  # any course helper: not the learner's work
+        E = np.exp(S - np.max(S, axis=axis, keepdims=True))
+        return E / np.sum(E, axis=axis, keepdims=True)
+    result = grader.grade("softmax", softmax_via_a_helper)
+    assert result.score == 0.0 and "actspace.weights" in result.feedback
+
+
+def _given_lesson5_cell():
+    """The namespace of lesson 5's locked given cell (lesson 4's multi_head_attention), run on its own."""
+    import nbformat
+    from lesson_files import LESSONS
+    nb = nbformat.read(LESSONS / "05_transformer_layer" / "05_transformer_layer.ipynb", as_version=4)
+    [cell] = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "given_multi_head_attention"]
+    assert cell.metadata["nbgrader"] == {"grade": False, "grade_id": "given_multi_head_attention", "locked": True,
+                                         "schema_version": 3, "solution": False, "task": False}
+    ns = {"np": np}
+    exec(compile(cell.source, "given_multi_head_attention", "exec"), ns)
+    return ns
 
 
 def test_the_transformer_block_may_use_the_given_attention(reference_copy):
-    from actspace import blocks
     ns = dict(vars(reference_copy))
-    ns["multi_head_attention"] = blocks.multi_head_attention  # as the lesson-5 notebook imports it
+    ns["multi_head_attention"] = _given_lesson5_cell()["multi_head_attention"]  # as the lesson-5 notebook gives it
     ref = reference_copy.transformer_block
     block = type(ref)(ref.__code__, ns, ref.__name__, ref.__defaults__)
     assert grader.grade("transformer_block", block).score == 1.0
 
 
-def test_given_building_blocks_agree_with_the_reference():
-    """actspace.blocks re-implements earlier lessons for later notebooks: it must not drift."""
-    from actspace import blocks
+def test_lesson_5s_given_attention_agrees_with_the_reference():
+    """Lesson 5's given cell re-states lesson 4's multi_head_attention (einsum version): it must not drift."""
+    mha = _given_lesson5_cell()["multi_head_attention"]
     rng = np.random.default_rng(0)
     for causal in (False, True):
-        X = rng.normal(size=(5, 6))
-        Ws = [rng.normal(size=(2, 6, 3)) for _ in range(3)] + [rng.normal(size=(2, 3, 6))]
-        assert np.allclose(blocks.multi_head_attention(X, *Ws, causal=causal),
-                           solutions.multi_head_attention(X, *Ws, causal=causal))
-    S_ = rng.normal(size=(3, 4)) * 1e4
-    assert np.allclose(blocks.softmax(S_), solutions.softmax(S_))
-    assert np.array_equal(blocks.relu(S_), solutions.relu(S_))
+        for _ in range(3):
+            n, d, h, e = rng.integers(1, 7), rng.integers(1, 7), rng.integers(1, 4), rng.integers(1, 5)
+            X = rng.normal(size=(n, d)) * 3
+            Ws = [rng.normal(size=(h, d, e)) for _ in range(3)] + [rng.normal(size=(h, e, d))]
+            assert np.allclose(mha(X, *Ws, causal=causal), solutions.multi_head_attention(X, *Ws, causal=causal))

@@ -1,8 +1,10 @@
 """Figures of lesson 4: attention re-bases the values and mixes them with the attention weights.
 
 Row convention, as in the lesson: one token per row of X, weights multiply from the
-right (V = X @ W_v). Plain NumPy inside (the softmax and the pattern are written out
-here, never imported): the teaching figures do not depend on the learner's code.
+right (V = X @ W_v). No exercise's answer is computed here: no softmax, no attention
+pattern, no head. Figures that need a pattern take it, or the learner's
+``attention_pattern`` / ``multi_head_attention``, as an argument (the lesson calls
+them inside ``needs(...)``); the others draw given patterns and plain products.
 Helpers that draw one panel take ``ax=None`` and return the axis; helpers that draw
 several take ``axes=None`` and return them.
 """
@@ -18,20 +20,6 @@ HULL = "#dddddd"
 WRITES = "#cab2d6"  # the subspace a head writes into
 NAIVE = "#d55e00"
 STABLE = "#0072b2"
-
-
-def _softmax(S, axis=-1):
-    E = np.exp(S - np.max(S, axis=axis, keepdims=True))
-    return E / np.sum(E, axis=axis, keepdims=True)
-
-
-def _pattern(X, W_q, W_k, causal=False, beta=1.0):
-    """softmax(beta Q K^T / sqrt(d_k)), Q = X W_q, K = X W_k; beta sharpens (> 1) or flattens (< 1)."""
-    Q, K = X @ W_q, X @ W_k  # (n, d_k) each
-    S = beta * Q @ K.T / np.sqrt(K.shape[1])  # (n, n)
-    if causal:
-        S = np.where(np.triu(np.ones(S.shape, bool), k=1), -np.inf, S)
-    return _softmax(S)  # (n, n)
 
 
 def _axes(axes, nrows, ncols, figsize):
@@ -67,27 +55,31 @@ def convex_hull(P):
 
 
 def softmax_overflow(scores=(2.0, 1.0, 0.5, -1.0), ax=None):
-    """softmax(t s) for a growing scale t: exp(t s) / sum exp(t s) (orange) breaks at t s > 709; the shifted form does not."""
+    """The scores t s for a growing scale t: exp(t s) / sum exp(t s) (orange) breaks at t s > 709, while the
+    shifted exponentials exp(t s - max t s) (blue) stay in [0, 1], the largest exactly 1: what is left to do is
+    to divide them by their sum (exercise 1)."""
     s = np.asarray(scores, float)  # (k,)
     t = np.logspace(0, 4, 400)  # (m,)
     S = t[:, None] * s[None, :]  # (m, k)
     with np.errstate(over="ignore", invalid="ignore"):
         naive = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)  # nan once exp overflows
-    stable = _softmax(S, axis=1)
+    shifted = np.exp(S - S.max(axis=1, keepdims=True))  # (m, k), in [0, 1]; not yet normalised
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     for k in range(len(s)):
-        ax.semilogx(t, stable[:, k], color=STABLE, lw=2.5, alpha=0.45, label="exp(s - max s), normalised" if k == 0 else None)
-        ax.semilogx(t, naive[:, k], color=NAIVE, lw=1.2, ls="--", label="exp(s) / sum exp(s)" if k == 0 else None)
+        ax.semilogx(t, shifted[:, k], color=STABLE, lw=2.5, alpha=0.45,
+                    label="exp(t s - max t s): in [0, 1], never overflows" if k == 0 else None)
+        ax.semilogx(t, naive[:, k], color=NAIVE, lw=1.2, ls="--", label="exp(t s) / sum exp(t s)" if k == 0 else None)
     broken = t[np.isnan(naive).any(axis=1)]
     if broken.size:
         ax.axvspan(broken[0], t[-1], color=NAIVE, alpha=0.1)
         ax.text(broken[0] * 1.15, 0.5, f"naive form: nan\nfor t > {broken[0]:.0f}\n(exp(t · {s.max():g}) = inf)",
                 color=NAIVE, fontsize=9)
     ax.set_xlabel("scale t of the scores t · s")
-    ax.set_ylabel("weight")
+    ax.set_ylabel("value")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"softmax of t · s, s = {tuple(float(v) for v in s)}", fontsize=11)
+    ax.set_title(f"scores t · s, s = {tuple(float(v) for v in s)}: naive weights and shifted exponentials",
+                 fontsize=10)
     ax.legend(fontsize=8, loc="center left")
     ax.grid(alpha=0.3)
     return ax
@@ -135,12 +127,11 @@ def heatmap(A, ax=None, title="attention pattern A", annotate=True):
     return ax
 
 
-def patterns(X, W_q, W_k, axes=None):
-    """The pattern softmax(Q K^T / sqrt(d_k)) without (left) and with (right) the causal mask."""
-    X, W_q, W_k = (np.asarray(a, float) for a in (X, W_q, W_k))
+def patterns(A, A_causal, axes=None):
+    """A pattern without (left) and with (right) the causal mask, e.g. the learner's attention_pattern's."""
     axes = _axes(axes, 1, 2, (8.8, 3.9))
-    heatmap(_pattern(X, W_q, W_k), ax=axes[0], title="A: every token reads every token")
-    heatmap(_pattern(X, W_q, W_k, causal=True), ax=axes[1], title="causal A: no reading ahead (j > i)")
+    heatmap(A, ax=axes[0], title="A: every token reads every token")
+    heatmap(A_causal, ax=axes[1], title="causal A: no reading ahead (j > i)")
     return axes
 
 
@@ -251,11 +242,14 @@ def hull_and_outputs(V, Z, A=None, ax=None, title="outputs inside the hull of th
     return ax
 
 
-def mixing(X, W_q, W_k, W_v, beta=1.0, ax=None):
+def mixing(X, W_q, W_k, W_v, pattern, beta=1.0, ax=None):
     """Z = A V with A = softmax(beta Q K^T / sqrt(d_k)): beta -> 0 sends every output to the mean of the values,
-    a large beta sends each output to the one value it reads most."""
+    a large beta sends each output to the one value it reads most.
+
+    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); beta scales the logits through W_q.
+    """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
-    A = _pattern(X, W_q, W_k, beta=beta)  # (n, n)
+    A = np.asarray(pattern(X, beta * W_q, W_k), float)  # (n, n)
     V = X @ W_v  # (n, 2)
     view = 1.15 * np.abs(V).max()
     hull_and_outputs(V, A @ V, A, ax=ax, view=view, title=f"logits × {beta:g}: outputs $z_i$ in the hull of the $v_j$")
@@ -296,13 +290,18 @@ def ov_writes(X, A, W_v, W_o, ax=None):
     return ax
 
 
-def heads_sum(X, W_q, W_k, W_v, W_o, axes=None):
-    """Each head's output A_h X W_v[h] W_o[h] (left panels) and their sum (right): the heads add up."""
+def heads_sum(X, W_q, W_k, W_v, W_o, mha, axes=None):
+    """Each head's output A_h X W_v[h] W_o[h] (left panels) and what the layer writes (right): the heads add up.
+
+    ``mha`` is a multi_head_attention(X, W_q, W_k, W_v, W_o) (the learner's): each head's part is it run
+    on that head's weights alone, the right panel it run on all the heads.
+    """
     X = np.asarray(X, float)
     W_q, W_k, W_v, W_o = (np.asarray(W, float) for W in (W_q, W_k, W_v, W_o))
     H = W_q.shape[0]
-    parts = [_pattern(X, W_q[h], W_k[h]) @ X @ W_v[h] @ W_o[h] for h in range(H)]  # H x (n, 2)
-    total = sum(parts)
+    parts = [np.asarray(mha(X, W_q[h:h + 1], W_k[h:h + 1], W_v[h:h + 1], W_o[h:h + 1]), float)
+             for h in range(H)]  # H x (n, 2)
+    total = np.asarray(mha(X, W_q, W_k, W_v, W_o), float)  # (n, 2)
     axes = _axes(axes, 1, H + 1, (3.6 * (H + 1), 3.9))
     lim = 1.15 * max(np.abs(P).max() for P in parts + [total])
     for h, (ax, P) in enumerate(zip(axes, parts)):
@@ -340,23 +339,30 @@ def residual_update(X, U, ax=None, title="each token plus what the heads write")
     return ax
 
 
-def not_linear(X, W_q, W_k, W_v, c=2.0, axes=None):
-    """The pattern of X and of c X differ (logits scale by c^2), so Z(c X) is not c Z(X)."""
+def not_linear(X, W_q, W_k, W_v, pattern, c=2.0, axes=None):
+    """The pattern of X and of c X differ (logits scale by c^2), so Z(c X) is not c Z(X).
+
+    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's).
+    """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
-    A1, A2 = _pattern(X, W_q, W_k), _pattern(c * X, W_q, W_k)
+    A1, A2 = np.asarray(pattern(X, W_q, W_k), float), np.asarray(pattern(c * X, W_q, W_k), float)
     Z1, Z2 = A1 @ X @ W_v, A2 @ (c * X) @ W_v  # (n, 2) each
     axes = _axes(axes, 1, 3, (13, 4.1))
     heatmap(A1, ax=axes[0], title="pattern of X")
     heatmap(A2, ax=axes[1], title=f"pattern of {c:g} X: sharper")
-    scaled(X, W_q, W_k, W_v, c, ax=axes[2], Z=(Z1, Z2))
+    scaled(X, W_q, W_k, W_v, pattern, c, ax=axes[2], Z=(Z1, Z2))
     return axes
 
 
-def scaled(X, W_q, W_k, W_v, c=2.0, ax=None, Z=None):
-    """c Z(X) (the linear guess, hollow) against Z(c X) (the head, filled), inside the hull of c X W_v."""
+def scaled(X, W_q, W_k, W_v, pattern, c=2.0, ax=None, Z=None):
+    """c Z(X) (the linear guess, hollow) against Z(c X) (the head, filled), inside the hull of c X W_v.
+
+    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); ``Z`` = (Z(X), Z(c X)) when already known.
+    """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
     if Z is None:
-        Z = (_pattern(X, W_q, W_k) @ X @ W_v, _pattern(c * X, W_q, W_k) @ (c * X) @ W_v)
+        Z = (np.asarray(pattern(X, W_q, W_k), float) @ X @ W_v,
+             np.asarray(pattern(c * X, W_q, W_k), float) @ (c * X) @ W_v)
     guess, actual = c * Z[0], Z[1]
     V = c * X @ W_v  # (n, 2)
     ax = plane(ax)
@@ -375,22 +381,24 @@ def scaled(X, W_q, W_k, W_v, c=2.0, ax=None, Z=None):
     return ax
 
 
-def collapse_limit(X, W_q, W_k, W_v, betas=np.linspace(0.0, 3.0, 61), axes=None):
+def collapse_limit(X, W_q, W_k, W_v, pattern, betas=np.linspace(0.0, 3.0, 61), axes=None):
     """Where "for a given pattern, a change of basis" stops: the mixing A itself can collapse.
 
     Left: the pattern at zero logits (infinite temperature): every row uniform, rank 1.
     Middle: then every output is the mean of the values, one point. Right: the singular values of
     A against the logit factor beta: all but one fall to 0 as beta -> 0 (the causal running
     average, lower triangular with a positive diagonal, stays invertible: the lesson says so in words).
+    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); beta scales the logits through W_q.
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
+    A0 = np.asarray(pattern(X, 0.0 * W_q, W_k), float)  # (n, n), every entry 1/n
     axes = _axes(axes, 1, 3, (13.5, 4.3))
-    A0 = _pattern(X, W_q, W_k, beta=0.0)  # (n, n), every entry 1/n
     heatmap(A0, ax=axes[0], title=f"A at logits × 0: every row uniform\nrank {np.linalg.matrix_rank(A0)}")
     V = X @ W_v
     hull_and_outputs(V, A0 @ V, A0, ax=axes[1], view=1.15 * np.abs(V).max(),
                      title="so every output $z_i$ is the mean:\nsix tokens on one point")
-    sv = np.array([np.linalg.svd(_pattern(X, W_q, W_k, beta=b), compute_uv=False) for b in betas])  # (k, n)
+    sv = np.array([np.linalg.svd(np.asarray(pattern(X, b * W_q, W_k), float), compute_uv=False)
+                   for b in betas])  # (k, n)
     ax = axes[2]
     for i in range(sv.shape[1]):
         ax.semilogy(betas, np.maximum(sv[:, i], 1e-17), color="#0072b2" if i == 0 else "#999999", lw=1.5)

@@ -1,13 +1,14 @@
 """Figures of lesson 5: LayerNorm as a projection plus a rescale, and the residual stream of a stack of blocks.
 
-Row convention (one token per row of X, weights on the right). Everything is
-computed here in plain NumPy, so the teaching figures never wait for the
-learner's code; the learner's functions can be passed in to draw their results.
+Row convention (one token per row of X, weights on the right). No exercise's
+answer is computed here: the figures that need LayerNorm or a transformer block
+take the learner's ``layer_norm`` or ``transformer_block`` as an argument (the
+lesson calls them inside ``needs(...)``); the others centre, measure and draw only.
 """
 import matplotlib.pyplot as plt
 import numpy as np
 
-from actspace.blocks import multi_head_attention, random_block_weights, relu
+from actspace.weights import random_block_weights
 
 # Okabe-Ito colours (colour-blind safe), named by their role in the figures
 C = {"input": "#999999", "centred": "#0072B2", "normed": "#E69F00", "ones": "#D55E00",
@@ -15,19 +16,6 @@ C = {"input": "#999999", "centred": "#0072B2", "normed": "#E69F00", "ones": "#D5
 
 ONES = np.ones(3) / np.sqrt(3.0)  # (3,) the unit all-ones direction
 PLANE = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T / np.sqrt([2.0, 6.0])  # (3, 2) orthonormal, both _|_ ONES
-
-
-def _layer_norm(X, eps=1e-5):
-    """Per row (x - mean) / sqrt(var + eps): the lesson's LayerNorm, kept here for the teaching figures."""
-    X = np.asarray(X, float)
-    Xc = X - X.mean(axis=-1, keepdims=True)  # project out the ones direction
-    return Xc / np.sqrt(np.mean(Xc ** 2, axis=-1, keepdims=True) + eps)  # norm ~ sqrt(d)
-
-
-def _block(X, W_q, W_k, W_v, W_o, W_in, b_in, W_out, b_out, causal=True):
-    """The pre-LN block of the lesson: two reads of a normalised copy, two writes added to the stream."""
-    H = X + multi_head_attention(_layer_norm(X), W_q, W_k, W_v, W_o, causal)  # (n, d)
-    return H + relu(_layer_norm(H) @ W_in + b_in) @ W_out + b_out  # (n, d)
 
 
 def _spectrum(H):
@@ -59,12 +47,13 @@ def _axes_3d_and_plane(axes):
 def layer_norm_figure(X, Y=None, axes=None, n_3d=8):
     """Rows of X (n, 3), centred, then normalised: 3-D view (left) and the view down (1, 1, 1) (right).
 
-    ``Y`` is LayerNorm of X (computed here when not given): it lies on the
-    circle of radius sqrt(3) in the plane orthogonal to (1, 1, 1).
+    ``Y`` is LayerNorm of X (the learner's, passed in): it lies on the circle of
+    radius sqrt(3) in the plane orthogonal to (1, 1, 1). Without ``Y`` the figure
+    shows the centring only, and the circle as the target the rescale will reach.
     """
     X = np.asarray(X, float)  # (n, 3)
     Xc = X - X.mean(axis=1, keepdims=True)  # (n, 3), in the plane
-    Y = _layer_norm(X) if Y is None else np.asarray(Y, float)  # (n, 3), on the circle
+    Y = None if Y is None else np.asarray(Y, float)  # (n, 3), on the circle
     ax3, ax2 = _axes_3d_and_plane(axes)
     r = np.sqrt(3.0)
     t = np.linspace(0, 2 * np.pi, 200)
@@ -78,29 +67,36 @@ def layer_norm_figure(X, Y=None, axes=None, n_3d=8):
     ax3.plot_surface(disc[..., 0], disc[..., 1], disc[..., 2], color=C["centred"], alpha=0.07, linewidth=0)
     ax3.plot(*np.stack([-3.2 * ONES, 4.2 * ONES]).T, color=C["ones"], lw=1.2, ls="--")  # the line through 1
     ax3.text(*(4.4 * ONES), "(1,1,1)", color=C["ones"], fontsize=9)
-    for a, b, c in zip(X[show], Xc[show], Y[show]):
-        ax3.plot(*np.stack([a, b]).T, color=C["input"], lw=0.9)  # slide along (1, 1, 1)
-        ax3.plot(*np.stack([b, c]).T, color=C["centred"], lw=0.9)  # then scale along the ray
-    ax3.plot(*circle.T, color=C["normed"], lw=1.5)
+    for k in show:
+        ax3.plot(*np.stack([X[k], Xc[k]]).T, color=C["input"], lw=0.9)  # slide along (1, 1, 1)
+        if Y is not None:
+            ax3.plot(*np.stack([Xc[k], Y[k]]).T, color=C["centred"], lw=0.9)  # then scale along the ray
+    ax3.plot(*circle.T, color=C["normed"], lw=1.5, label=None if Y is not None else "radius $\\sqrt{3}$: the target")
     ax3.scatter(*X[show].T, color=C["input"], s=18, label="input rows x", depthshade=False)
     ax3.scatter(*Xc[show].T, color=C["centred"], s=18, label="centred: P x", depthshade=False)
-    ax3.scatter(*Y[show].T, color=C["normed"], s=24, label="LayerNorm(x)", depthshade=False, zorder=5,
-                edgecolor="black", linewidth=0.4)
+    if Y is not None:
+        ax3.scatter(*Y[show].T, color=C["normed"], s=24, label="LayerNorm(x)", depthshade=False, zorder=5,
+                    edgecolor="black", linewidth=0.4)
     lim = max(3.0, float(np.abs(X).max()))
     ax3.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim), xlabel="$x_1$", ylabel="$x_2$", zlabel="$x_3$")
     ax3.set(xticks=[-2, 0, 2], yticks=[-2, 0, 2], zticks=[-2, 0, 2])
     ax3.set_box_aspect((1, 1, 1), zoom=1.05)
     ax3.view_init(elev=30, azim=5)  # the plane seen at an angle, not edge-on
-    ax3.set_title(f"in $\\mathbb{{R}}^3$ ({len(show)} of {len(X)} tokens):\nslide along (1,1,1), then scale", fontsize=11)
+    then = "then scale" if Y is not None else "then scale onto the circle"
+    ax3.set_title(f"in $\\mathbb{{R}}^3$ ({len(show)} of {len(X)} tokens):\nslide along (1,1,1), {then}", fontsize=11)
     ax3.legend(loc="upper left", fontsize=8, frameon=False)
 
     # right: looking down the ones direction, in coordinates of the plane
-    xc, y = Xc @ PLANE, Y @ PLANE  # (n, 2) each
-    for a, b in zip(xc, y):
-        ax2.plot(*np.stack([a, b]).T, color=C["input"], lw=0.5, alpha=0.6)
-    ax2.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=1.2)
+    xc = Xc @ PLANE  # (n, 2)
+    if Y is not None:
+        y = Y @ PLANE  # (n, 2)
+        for a, b in zip(xc, y):
+            ax2.plot(*np.stack([a, b]).T, color=C["input"], lw=0.5, alpha=0.6)
+    ax2.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=1.2,
+             label=None if Y is not None else "where the rescale puts them")
     ax2.scatter(*xc.T, color=C["centred"], s=12, label="centred: P x", zorder=3)
-    ax2.scatter(*y.T, color=C["normed"], s=16, label="LayerNorm(x)", zorder=4)
+    if Y is not None:
+        ax2.scatter(*y.T, color=C["normed"], s=16, label="LayerNorm(x)", zorder=4)
     ax2.annotate("radius $\\sqrt{3}$", xy=(r * np.cos(2.2), r * np.sin(2.2)), xytext=(-2.9, 2.6),
                  color=C["normed"], arrowprops=dict(arrowstyle="->", color=C["normed"]))
     lim2 = max(3.2, 1.1 * float(np.abs(xc).max()))
@@ -116,7 +112,7 @@ def layer_norm_figure(X, Y=None, axes=None, n_3d=8):
 
 # ---------------------------------------------------------------- the residual stream
 
-def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_heads=8, sharpness=3.0,
+def stream_of_blocks(rng, block, n_blocks=12, n_tokens=128, d_model=32, n_heads=8, sharpness=3.0,
                      write_scale=1.0):
     """[X_0, X_1, ..., X_L]: the residual stream after each of a stack of random pre-LN blocks.
 
@@ -126,10 +122,9 @@ def stream_of_blocks(rng, block=None, n_blocks=12, n_tokens=128, d_model=32, n_h
     averaging all). ``write_scale`` multiplies what the blocks write (W_o,
     W_out and b_out): at 1 a block writes unit-size outputs into a stream whose
     tokens are about 1.4 long; real models keep their writes small next to the
-    stream. ``block`` defaults to this module's own block; pass your
-    ``transformer_block`` to run the same experiment with it.
+    stream. ``block`` is the transformer block to run: the lesson passes the
+    learner's ``transformer_block``.
     """
-    block = _block if block is None else block
     U = np.linalg.qr(rng.normal(size=(d_model, 2)))[0]  # (d, 2) orthonormal: where the tokens start
     X = rng.normal(size=(n_tokens, 2)) @ U.T  # (n, d), rank 2
     stream = [X]
@@ -222,11 +217,12 @@ def stream_figure(stream, axes=None):
     return axes
 
 
-def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0):
+def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0, *, block):
     """The experiment of stream_of_blocks at a given attention sharpness and write scale, on one axis:
-    participation ratio (left scale) and the share of the variance inside the input's plane (right scale)."""
+    participation ratio (left scale) and the share of the variance inside the input's plane (right scale).
+    ``block`` is the transformer block to run (the learner's ``transformer_block``)."""
+    stream = stream_of_blocks(np.random.default_rng(seed), block, sharpness=sharpness, write_scale=write_scale)
     ax = ax or plt.subplots(figsize=(5.5, 4))[1]
-    stream = stream_of_blocks(np.random.default_rng(seed), sharpness=sharpness, write_scale=write_scale)
     m = stream_measures(stream)
     depth = np.arange(len(stream))
     ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio (left)")
@@ -248,14 +244,14 @@ def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0):
 
 # ---------------------------------------------------------------- where it stops holding
 
-def line_to_arc(ax=None, n=9):
-    """Equally spaced points on a straight line in R^3 and their LayerNorms: a line goes to an arc."""
-    ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]
+def line_to_arc(layer_norm, ax=None, n=9):
+    """Equally spaced points on a straight line in R^3 and their LayerNorms (``layer_norm``, the learner's): a line goes to an arc."""
     a, b = np.array([2.0, -1.0, 0.5]), np.array([-1.0, 0.0, 2.5])  # two rows
     t = np.linspace(0, 1, n)[:, None]
     X = (1 - t) * a + t * b  # (n, 3) on the segment from a to b
-    Y = _layer_norm(X)  # (n, 3)
-    mid = (_layer_norm(a) + _layer_norm(b)) / 2  # what a linear map would give at t = 1/2
+    Y = np.asarray(layer_norm(X), float)  # (n, 3)
+    mid = (np.asarray(layer_norm(a), float) + np.asarray(layer_norm(b), float)) / 2  # what a linear map would give at t = 1/2
+    ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]  # after the learner's layer_norm ran: no empty figure if it cannot
     r = np.sqrt(3.0)
     s = np.linspace(0, 2 * np.pi, 200)
     ax.plot(r * np.cos(s), r * np.sin(s), color=C["normed"], lw=0.8, alpha=0.5)
@@ -275,16 +271,17 @@ def line_to_arc(ax=None, n=9):
     return ax
 
 
-def output_radius(ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
-    """|LayerNorm(x)| / sqrt(d) against the spread of x: without eps, even a rounding error is blown up to full size."""
-    ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
+def output_radius(layer_norm, ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
+    """|LayerNorm(x)| / sqrt(d) against the spread of x (``layer_norm``, the learner's, at each eps):
+    without eps, even a rounding error is blown up to full size."""
     z = np.random.default_rng(seed).normal(size=16)
     z = (z - z.mean()) / z.std()  # (16,) spread exactly 1
     spreads = np.logspace(-8, 1, 200)
     X = 5.0 + spreads[:, None] * z  # (200, 16): a constant row plus a little structure
+    Ys = [np.asarray(layer_norm(X, eps=eps), float) for eps in eps_values]  # (200, 16) each, the learner's
+    ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
     shades = [C["no_eps"], C["centred"], C["line"]]
-    for eps, colour in zip(eps_values, shades):
-        Y = _layer_norm(X, eps) if eps > 0 else (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+    for eps, Y, colour in zip(eps_values, Ys, shades):
         ax.semilogx(spreads, np.linalg.norm(Y, axis=1) / np.sqrt(z.size), color=colour, lw=2,
                     label=f"eps = {eps:g}" + (" (the noise is scaled up to full size)" if eps == 0 else ""))
     ax.set(xlabel="spread of the row, std(x)", ylabel="|LayerNorm(x)| / $\\sqrt{d}$", ylim=(-0.05, 1.15),
@@ -294,19 +291,19 @@ def output_radius(ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
     return ax
 
 
-def draw_tiny_spread(ax=None, log10_spread=-3.0, eps=1e-5, seed=1):
-    """Rows (5, 5, 5) + s z for 40 random z, normalised with and without eps, seen down (1, 1, 1)."""
-    ax = ax or plt.subplots(figsize=(5, 5))[1]
+def draw_tiny_spread(ax=None, log10_spread=-3.0, eps=1e-5, seed=1, *, layer_norm):
+    """Rows (5, 5, 5) + s z for 40 random z, normalised (``layer_norm``, the learner's) with and without eps,
+    seen down (1, 1, 1)."""
     s = 10.0 ** log10_spread
     z = np.random.default_rng(seed).normal(size=(40, 3))  # (40, 3), the same cloud for every slider value
     X = 5.0 + s * z
-    Xc = X - X.mean(axis=1, keepdims=True)
-    without = Xc / np.sqrt(np.mean(Xc ** 2, axis=1, keepdims=True))  # eps = 0
+    without = np.asarray(layer_norm(X, eps=0.0), float)  # (40, 3), eps = 0
+    ax = ax or plt.subplots(figsize=(5, 5))[1]
     r = np.sqrt(3.0)
     t = np.linspace(0, 2 * np.pi, 200)
     ax.plot(r * np.cos(t), r * np.sin(t), color=C["normed"], lw=0.8, alpha=0.6)
     ax.scatter(*(without @ PLANE).T, s=40, facecolors="none", edgecolors=C["no_eps"], label="eps = 0")
-    ax.scatter(*(_layer_norm(X, eps) @ PLANE).T, s=14, color=C["centred"], label=f"eps = {eps:g}")
+    ax.scatter(*(np.asarray(layer_norm(X, eps=eps), float) @ PLANE).T, s=14, color=C["centred"], label=f"eps = {eps:g}")
     ax.set(aspect="equal", xlim=(-2.6, 2.6), ylim=(-2.6, 2.6), title=f"rows (5,5,5) + noise of size {s:.0e}",
            xlabel="along $(1,-1,0)/\\sqrt{2}$", ylabel="along $(1,1,-2)/\\sqrt{6}$")
     ax.legend(fontsize=8, frameon=False, loc="lower left")

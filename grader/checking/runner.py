@@ -220,8 +220,9 @@ def quiet(sink):
 def _watch(ref_dir, helper_dir, allowed, flag):
     """A profile function that records a call into the reference, or into a course helper not in `allowed`.
 
-    The course's own helpers (``actspace``) draw the lessons' figures and
-    hold the building blocks of earlier lessons; they are not an answer.
+    The course's own helpers (``actspace``) draw the lessons' figures and make
+    the experiments' weights; they are not an answer (a block an earlier lesson
+    answered is given in the notebook that needs it).
     """
     allowed = tuple(allowed)
 
@@ -343,7 +344,7 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
     """Call `fn` on every case (on copies of the inputs) and collect trusted outcomes.
 
     `may_call` names the course helper modules the function may use (e.g.
-    "actspace.blocks" for a block built from earlier lessons' pieces).
+    "actspace.weights"; no course helper holds an answer).
     """
     if not callable(fn):
         reason = f"expected a function, but got an object of type {type(fn).__name__}"

@@ -123,7 +123,7 @@ def _random_block(rng, n, d_model, h, d_head, d_mlp, offset=0.0):
     return (X, W_q, W_k, W_v, W_o, W_in, 0.3 * rng.normal(size=d_mlp), W_out, 0.3 * rng.normal(size=d_model))
 
 
-@exercise("transformer_block", L, "X, W_q, W_k, W_v, W_o, W_in, b_in, W_out, b_out, causal=True", may_call=("actspace.blocks",), misconceptions=[
+@exercise("transformer_block", L, "X, W_q, W_k, W_v, W_o, W_in, b_in, W_out, b_out, causal=True", misconceptions=[
     Misconception("post-LN: normalising after adding",
                   "In a pre-LN block the residual stream itself is never normalised: each sublayer reads layer_norm of the stream "
                   "and its output is added to the un-normalised stream, H = X + attention(layer_norm(X)).",

@@ -92,11 +92,20 @@ class Lesson:
         return [i for i in self.indices("code") if i not in self.exercise_cells()
                 and self._draws(_tree(self.cells[i].source).body)]
 
+    def _slides(self, statements):
+        """Do these statements show an `explore(...)` slider, outside `with needs(...)`?"""
+        for st in statements:
+            if isinstance(st, ast.With) and any(_is_needs(item) for item in st.items):
+                continue  # a slider over the learner's functions: it appears once they are written
+            if any(isinstance(n, ast.Call) and _root_name(n.func) == "explore" for n in ast.walk(st)):
+                return True
+        return False
+
     def slider_cells(self):
-        """Code cells that show an `explore(...)` slider."""
+        """Code cells that show an `explore(...)` slider in a blank notebook (sliders over the learner's
+        functions wait in `needs`)."""
         return [i for i in self.indices("code") if i not in self.exercise_cells()
-                and any(isinstance(n, ast.Call) and _root_name(n.func) == "explore"
-                        for n in ast.walk(_tree(self.cells[i].source)))]
+                and self._slides(_tree(self.cells[i].source).body)]
 
     def math_cells(self):
         """Markdown cells with $...$ equations (outside code spans)."""
