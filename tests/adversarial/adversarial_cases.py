@@ -486,7 +486,20 @@ def public_share_score(lesson, student):
         return total
     return score
 
+HELPER_IN_A_THREAD = """def orthant_code(X):
+    import threading
+    from actspace.plotting.relu import codes_of  # computes exactly this exercise's answer, for a figure
+    box = []
+    t = threading.Thread(target=lambda: box.append(codes_of(X)))  # the profile hook watches one thread only
+    t.start()
+    t.join()
+    return box[0]
+"""
+
 CASES = [
+    Case("helper_in_a_thread", L2, "orthant_code answered by a plotting helper, called in a thread past the watch",
+         _solved_with(L2, _set("orthant_code", HELPER_IN_A_THREAD)), without(L2, "orthant_code"), "NoneType",
+         unsandboxed=(full(L2), "all")),
     Case("lookup_table", L2, "every answer looked up in the practice key by the inputs (no implementation)",
          _lookup_everything(L2), public_share_score(L2, "lookup_table"), "checks passed"),
     Case("full_marks", L2, "the source's answers, figures included", _solved_with(L2, figures=True), full(L2), "all"),
