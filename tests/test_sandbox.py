@@ -291,7 +291,8 @@ print(json.dumps(out))
 def test_a_correct_notebook_runs_and_draws(course):
     nb_cells = ["import numpy as np\nimport matplotlib.pyplot as plt\nx = np.linspace(0, 1, 50)",
                 "fig, ax = plt.subplots()\nax.plot(x, x ** 2)\nplt.show()",
-                "import grader\nfrom grader.checking.runner import run_cases\ncases = grader.cases(grader.NAMES[0])\n"
+                "from grader.checking import practice\nfrom grader.checking.runner import run_cases\n"
+                "cases = practice.load('to_basis')[1]\n"
                 "run = run_cases(lambda *a, **k: np.zeros(2), cases)\n"
                 "print(len(run.outcomes) == len(cases), {o.status for o in run.outcomes}, run.called_reference)"]
     texts, error, nb = execute(course, nb_cells)

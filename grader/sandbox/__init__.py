@@ -186,6 +186,9 @@ def policy(private, workdirs, course_root=None, sources=(), limits=None):
         "files": [list(f) for f in _font_cache()], "users": users, "limits": limits.rlimits(),
         "env": {"names": list(ENV_NAMES), "prefixes": list(ENV_PREFIXES), "set": dict(ENV_SET)},
         "kernel": [sys.executable, INNER],
+        # a Python installation (a venv, say) inside /tmp: bound again over the kernel's private /tmp
+        "python_in_tmp": sandbox_plan._outermost(d for d in sandbox_plan._real(sandbox_plan.python_dirs())
+                                                if sandbox_plan.inside(d, "/tmp")),
     }
 
 

@@ -103,6 +103,8 @@ def command(policy, cwd, settings, kernel_args):
     a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/dev/shm"]
     a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/tmp"]  # first: what lies in /tmp goes on it
     made.append("/tmp")
+    for d in policy.get("python_in_tmp", ()):  # the interpreter must stay visible over the private /tmp
+        a += [*mkdirs(d, made), "--ro-bind", d, d]
     a += [*mkdirs(cwd, made), "--perms", "0777", "--size", str(sizes["work"]), "--tmpfs", cwd]
     a += [*mkdirs(policy["stage"], made), "--ro-bind", cwd, policy["stage"]]
     a += [*mkdirs(policy["runtime"], made), "--bind", policy["runtime"], policy["runtime"]]

@@ -37,7 +37,7 @@ def __getattr__(name):
     return _nothing
 '''
 KERNEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel.py")
-_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "lessons")  # (the student lessons: not needed)
 
 
 def _stand_ins(actspace):
