@@ -227,7 +227,9 @@ def bank():
 out = {"found": found, "paths": {p: no(p) for p in PATHS}, "mounts name a checkout": "wt-attacks" in mounts or "/work" in mounts,
        "ln": attempt(ln), "bank": attempt(bank), "grader from": os.path.dirname(importlib.import_module("grader").__file__),
        "path": [p for p in sys.path if p], "stand-in": sorted(os.listdir("/actspace/lib/grader/exercises"))
-       if os.path.isdir("/actspace/lib/grader/exercises") else None}
+       if os.path.isdir("/actspace/lib/grader/exercises") else None,
+       "figure code": "stand-in" if "stand-in" in open(importlib.import_module("actspace.plotting.untangling").__file__).read()
+       else "real"}
 print(json.dumps(out))
 '''
 
@@ -244,14 +246,14 @@ def test_no_copy_of_the_reference_the_lessons_or_the_misconceptions_is_reachable
     texts, error, _ = execute(course, [f"PATHS = {json.dumps([str(p) for p in paths])}\n" + SEARCH])
     assert error is None, error
     got = results(texts[0])
-    stand_in = sandbox_plan.LIB + "/grader/exercises"  # case inputs only (see grader/sandbox/tree.py)
-    assert [p for p in got["found"] if p != stand_in] == [], got["found"]
-    assert got["stand-in"] == ["__init__.py", "cases.json", "spec.py"]
+    assert got["found"] == [], got["found"]
+    assert got["stand-in"] is None  # no exercise registry at all: the cases come in a file
+    assert got["figure code"] == "stand-in"  # actspace.plotting computes nothing in a grading kernel
     dist = set(sandbox_plan.distribution_files())  # the install's .pth and finder: covered by an empty file
     assert {got["paths"][str(p)] for p in paths if str(p) not in dist} <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
     assert {got["paths"][p] for p in dist} <= {"ENOENT", "EACCES", "EROFS", "empty", "EISDIR"}, got["paths"]
     assert not got["mounts name a checkout"]
-    assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "ok: 0"
+    assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "InstructorOnly"
     assert got["grader from"] == sandbox_plan.LIB + "/grader"
     assert not any(str(REPO) in p for p in got["path"]), got["path"]
 
