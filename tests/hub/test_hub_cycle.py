@@ -37,32 +37,39 @@ import nbformat
 import pytest
 
 from hub_lab import HubLab  # first: it puts tests/e2e on sys.path
-from hub_setup import Hub, Users, as_user, can_read_as, hub_python, proxy, run
+from hub_setup import (CHECKOUT, INSTRUCTOR_VENV, INSTRUCTORS, LEARNER_VENV, Hub, Users, as_user, can_read_as,
+                       copy_checkout, instructor_python, learner_python, proxy, run)
 from lab_browser import launch
 
 INSTRUCTOR, ANN, BOB = "ashub-teach", "ashub-ann", "ashub-bob"
 LESSON = "01_change_of_basis"
 COURSE_DIR = f"/home/{INSTRUCTOR}/actspace-course"
 
-# The README's lines for the admin (section "Many learners: JupyterHub"), with the hub's environment for VENV
-PROFILE_LINES = ['export PATH="{venv}/bin:$PATH"']
-ADMIN_LINES = [
-    "{venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader "
+# The README's lines for the admin (section "Many learners: JupyterHub"): each group's environment on PATH
+PROFILE_LINES = [
+    'case " $(id -nG) " in *" {group} "*) PATH="{instructor_venv}/bin:$PATH" ;; *) PATH="{learner_venv}/bin:$PATH" ;; esac',
+    "export PATH",
+]
+ADMIN_LINES = [  # the instructor's parts of nbgrader off in the learners' environment (the instructors' keeps them)
+    "{learner_venv}/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader "
     "@jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list",
-    "{venv}/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader "
+    "{learner_venv}/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader "
     "nbgrader.server_extensions.course_list",
     "chmod 700 /home/{user}",  # for each user
 ]
-# (and in jupyterhub_config.py: c.Spawner.environment = {"JUPYTER_PREFER_ENV_PATH": "0"}, see hub_setup.Hub.config)
-INSTRUCTOR_LINES = [  # as the instructor, once (page_config: `labextension enable --level=user` refuses, locked)
-    "mkdir -p ~/.jupyter/labconfig",
-    """echo '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": false, """
-    """"@jupyter/nbgrader:create-assignment": false}}' > ~/.jupyter/labconfig/page_config.json""",
-    """echo '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": true}}}' """
-    """> ~/.jupyter/jupyter_server_config.json""",
+# (and in jupyterhub_config.py: the pre_spawn_hook choosing the environment, see hub_setup.Hub.config)
+RESET_INSTRUCTOR_VENV = [  # not the README's: the cached instructor's venv as a fresh install has it (all on)
+    "{instructor_venv}/bin/jupyter labextension enable --level=sys_prefix @jupyter/nbgrader:formgrader "
+    "@jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list",
+    "{instructor_venv}/bin/jupyter server extension enable --sys-prefix nbgrader.server_extensions.formgrader "
+    "nbgrader.server_extensions.course_list",
+]
+INSTRUCTOR_LINES = [  # as the instructor, once: the formgrader finds the course
+    "mkdir -p ~/.jupyter",
     """printf '%s\\n' 'import os' 'c = get_config()' """
     """'load_subconfig(os.path.expanduser("~/actspace-course/nbgrader_config.py"))' > ~/.jupyter/nbgrader_config.py""",
 ]
+LEARNER_SENTENCE = "the reference solutions are not part of a learner's install of actspace"
 INSTRUCTOR_ONLY = ("nbgrader:open-formgrader", "nbgrader:open-create-assignment")
 
 
@@ -84,37 +91,44 @@ def hub(tmp_path_factory):
         pytest.fail("the hub test makes local users (useradd), runs JupyterHub with PAM and servers as those users: "
                     "it must run as root, and it is not root here", pytrace=False)
     t0 = time.monotonic()
-    python = hub_python()
     chp = proxy()
-    users = Users([INSTRUCTOR, ANN, BOB]).create()
-    the_hub = Hub(python, users.names, INSTRUCTOR, chp)
+    users = Users([INSTRUCTOR, ANN, BOB], groups={INSTRUCTORS: [INSTRUCTOR]})
+    the_hub = None
     try:
-        venv = python.parent.parent
-        for user in users.names:  # item 5: every user must be able to run the servers' environment
+        users.create()
+        learner_py = learner_python()
+        instructor_py = instructor_python(copy_checkout(CHECKOUT, INSTRUCTORS))
+        print(f"[hub test] the two environments: {time.monotonic() - t0:.1f} s", flush=True)
+        the_hub = Hub(learner_py, instructor_py, users.names, INSTRUCTOR, chp)
+        for user, python in ((INSTRUCTOR, instructor_py), (ANN, learner_py), (BOB, learner_py)):
+            # item 5: every user must be able to run their servers' environment
             check = run(["runuser", "-u", user, "--", python, "-c", "import jupyterhub, jupyterlab, nbgrader, grader"],
-                        check=False)
+                        check=False, cwd="/")
             assert check.returncode == 0, (
-                f"{user} cannot use the hub's environment {venv} (a venv made from a Python under a 0700 home, "
-                f"such as /root/.pyenv, fails every spawn): {check.stderr[-500:]}")
+                f"{user} cannot use the hub's environment {python.parent.parent} (a venv made from a Python under "
+                f"a 0700 home, such as /root/.pyenv, fails every spawn): {check.stderr[-500:]}")
+        names = dict(group=INSTRUCTORS, learner_venv=LEARNER_VENV, instructor_venv=INSTRUCTOR_VENV)
         the_hub.write_system_config()
-        the_hub.write_profile([line.format(venv=venv) for line in PROFILE_LINES])
-        for line in ADMIN_LINES:
+        the_hub.write_profile([line.format(**names) for line in PROFILE_LINES])
+        for line in RESET_INSTRUCTOR_VENV + ADMIN_LINES:
             for user in users.names if "{user}" in line else [None]:
-                run(["sh", "-c", line.format(venv=venv, user=user)])
+                run(["sh", "-c", line.format(user=user, **names)])
         for line in INSTRUCTOR_LINES:
             as_user(INSTRUCTOR, line)
         the_hub.start()
-        print(f"[hub test] set-up (environment, users, admin lines, hub started): {time.monotonic() - t0:.1f} s",
+        print(f"[hub test] set-up (environments, users, admin lines, hub started): {time.monotonic() - t0:.1f} s",
               flush=True)
         the_hub.users_ = users
         yield the_hub
     finally:
-        the_hub.stop()
-        keep = tmp_path_factory.mktemp("hub-log") / "jupyterhub.log"
-        keep.write_text(the_hub.log_tail(10**7))
-        print(f"[hub test] JupyterHub's log: {keep}")
+        if the_hub is not None:
+            the_hub.stop()
+            keep = tmp_path_factory.mktemp("hub-log") / "jupyterhub.log"
+            keep.write_text(the_hub.log_tail(10**7))
+            print(f"[hub test] JupyterHub's log: {keep}")
         users.remove()
-        the_hub.cleanup()
+        if the_hub is not None:
+            the_hub.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -177,13 +191,50 @@ def test_a_week_on_the_hub(hub, browser):
     # the learners, in Chromium: ann types every answer right, bob one misconception and leaves the rest blank
     right = _solution_sources(COURSE_DIR)
     first = next(iter(right))
-    wrong = {first: f"{first} = grader.exercise({first!r}).misconceptions[0].fn"}
+    # (typed as code: the learner's install has no misconception banks, grader.exercise is the instructor's)
+    from grader import exercise
+
+    misconception = exercise(first).misconceptions[0]
+    assert first == "to_basis" and "instead of solving" in misconception.title, (
+        f"bob's wrong answer below is lesson 1's first misconception; the lesson now starts with {first}: "
+        f"{misconception.title!r}")
+    wrong = {first: "to_basis = lambda B, x: np.asarray(x) @ np.asarray(B).T"}
     validations = {}
     labs = {user: _login(browser, hub, user) for user in (ANN, BOB, INSTRUCTOR)}
     _learner_works(labs[ANN], right, validations)
     _learner_works(labs[BOB], wrong, validations)
 
     phase("learners submitted")
+    # two installs: each server runs from its group's environment; a learner's holds no answers and reads none
+    for user, venv in ((ANN, LEARNER_VENV), (BOB, LEARNER_VENV), (INSTRUCTOR, INSTRUCTOR_VENV)):
+        servers = [l for l in run(["pgrep", "-a", "-u", user], check=False).stdout.splitlines()
+                   if "jupyterhub-singleuser" in l]
+        expect(servers and all(f"{venv}/bin/" in l for l in servers),
+               f"{user}'s server does not run from {venv}: {servers}")
+        found = as_user(user, "command -v actspace", check=False).stdout.strip()
+        expect(found == f"{venv}/bin/actspace", f"{user}'s login shell finds actspace at {found!r}, not in {venv}")
+    for user in (ANN, BOB):
+        tried = as_user(user, "cd && python -c 'import solutions'", check=False)
+        expect(tried.returncode != 0 and LEARNER_SENTENCE in tried.stderr,
+               f"import solutions in {user}'s terminal did not fail with the learner-install sentence: "
+               f"{tried.returncode} {tried.stderr[-600:]!r}")
+    lessons = as_user(ANN, "cd && python -c 'import actspace, pathlib; "
+                           "print(len(list((pathlib.Path(actspace.__file__).parent / \"lessons\").glob(\"*/*.ipynb\"))))'",
+                      check=False)
+    expect(lessons.returncode == 0 and int(lessons.stdout.strip() or 0) > 0,
+           f"the learner's install holds no student lessons: {lessons.stdout} {lessons.stderr[-300:]}")
+    hits = run(["runuser", "-u", ANN, "--", "grep", "-rlI", "BEGIN SOLUTION", LEARNER_VENV], check=False).stdout.split()
+    own = f"{LEARNER_VENV}/lib/"  # nbgrader's own package defines (and documents, and tests) the markers
+    hits = [h for h in hits if not (h.startswith(own) and "/site-packages/nbgrader/" in h)]
+    expect(not hits, f"files of the learners' environment hold BEGIN SOLUTION: {hits[:10]}")
+    private = [CHECKOUT, f"{CHECKOUT}/solutions", f"{CHECKOUT}/solutions/__init__.py",
+               f"{CHECKOUT}/lessons/{LESSON}/{LESSON}.ipynb", f"{CHECKOUT}/grader/exercises/__init__.py"]
+    for path in private:
+        expect(not can_read_as(ANN, "cat", path) and not can_read_as(ANN, "ls", path),
+               f"ann can read the instructor's checkout: {path}")
+    expect(can_read_as(INSTRUCTOR, "cat", f"{CHECKOUT}/solutions/__init__.py"),
+           "the instructor cannot read his checkout's solutions/")
+
     # item 6: learners see no Formgrader or Create Assignment; the instructor does, and his formgrader lists the course
     for user in (ANN, BOB):
         commands = labs[user].commands()
@@ -203,6 +254,9 @@ def test_a_week_on_the_hub(hub, browser):
     blank = [n for n in right if n != first]
     expect(not validations[BOB].startswith("Success") and all(n in validations[BOB] for n in blank),
            f"Validate of a blank notebook did not fail naming {blank}: {validations[BOB][:800]!r}")
+    expect(f"likely misconception: {misconception.title}" in validations[BOB],
+           f"Validate of bob's {first} does not name the misconception {misconception.title!r}: "
+           f"{validations[BOB][:1500]!r}")
 
     phase("checked menus")
     # the instructor grades: collect, autograde --jobs 2 in the sandbox (not root), feedback, release_feedback
@@ -237,7 +291,6 @@ def test_a_week_on_the_hub(hub, browser):
                 feedback[user] = files[-1].read_text()
         time.sleep(1)
     assert set(feedback) == {ANN, BOB}, f"feedback fetched by {sorted(feedback)} only"
-    from grader import exercise
 
     expect(f"{first}: all" in feedback[ANN] and "checks passed" in feedback[ANN],
            "ann's feedback does not say the checks passed")
