@@ -164,16 +164,19 @@ def copy_checkout(dest, group):
 def instructor_python(checkout):
     """The instructor's environment: a venv with jupyterhub and `checkout` installed editable (kept between runs)."""
     python = INSTRUCTOR_VENV / "bin" / "python"
+    stamp = INSTRUCTOR_VENV / ".actspace-pyproject-sha256"
     old = os.umask(0o022)
     try:
         if not (python.exists() and run([python, "-c", "import jupyterhub, nbgrader"], check=False).returncode == 0):
             shutil.rmtree(INSTRUCTOR_VENV, ignore_errors=True)
             run([_base_python(), "-m", "venv", INSTRUCTOR_VENV])
             run([python, "-m", "pip", "install", "-q", "jupyterhub", "-e", str(checkout)], timeout=1200)
-        else:
-            where = run([python, "-c", "import grader; print(grader.__file__)"], check=False, cwd="/").stdout.strip()
-            if not where.startswith(str(checkout) + os.sep):  # an editable install of another checkout
-                run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(checkout)], timeout=600)
+        where = run([python, "-c", "import grader; print(grader.__file__)"], check=False, cwd="/").stdout.strip()
+        digest = hashlib.sha256((checkout / "pyproject.toml").read_bytes() + (checkout / "setup.py").read_bytes())
+        if not (where.startswith(str(checkout) + os.sep) and stamp.exists()
+                and stamp.read_text().strip() == digest.hexdigest()):  # another checkout, or new dependencies
+            run([python, "-m", "pip", "install", "-q", "-e", str(checkout)], timeout=1200)
+            stamp.write_text(digest.hexdigest() + "\n")
     finally:
         os.umask(old)
     where = run([python, "-c", "import grader, solutions; print(grader.__file__)"], cwd="/").stdout.strip()
