@@ -16,6 +16,8 @@ import json
 
 import numpy as np
 
+from actspace.weights import random_block_weights
+
 BLOCK_KEYS = ("W_q", "W_k", "W_v", "W_o", "W_in", "b_in", "W_out", "b_out")  # transformer_block's weights, in order
 
 
@@ -35,21 +37,11 @@ def init_params(rng, vocab, n_ctx, d_model, n_layers, n_heads, d_head, d_mlp):
     Every sublayer reads a normalised copy (entries of size 1), so each write
     starts about as large as an embedding entry.
     """
-    def normal(*shape, fan_in):
-        return rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=shape)
-
-    blocks = [dict(W_q=normal(n_heads, d_model, d_head, fan_in=d_model),  # (h, d, e)
-                   W_k=normal(n_heads, d_model, d_head, fan_in=d_model),  # (h, d, e)
-                   W_v=normal(n_heads, d_model, d_head, fan_in=d_model),  # (h, d, e)
-                   W_o=normal(n_heads, d_head, d_model, fan_in=n_heads * d_head),  # (h, e, d)
-                   W_in=normal(d_model, d_mlp, fan_in=d_model),  # (d, d_mlp)
-                   b_in=np.zeros(d_mlp),  # (d_mlp,)
-                   W_out=normal(d_mlp, d_model, fan_in=d_mlp),  # (d_mlp, d)
-                   b_out=np.zeros(d_model))  # (d,)
+    blocks = [random_block_weights(rng, d_model, n_heads=n_heads, d_head=d_head, d_mlp=d_mlp)  # lesson 5's init
               for _ in range(n_layers)]
     return dict(W_E=rng.normal(size=(vocab, d_model)),  # (vocab, d): one row per token
                 W_pos=rng.normal(size=(n_ctx, d_model)),  # (n_ctx, d): one row per position
-                W_U=normal(d_model, vocab, fan_in=d_model),  # (d, vocab)
+                W_U=rng.normal(0.0, 1.0 / np.sqrt(d_model), size=(d_model, vocab)),  # (d, vocab)
                 blocks=blocks)
 
 

@@ -20,6 +20,16 @@ LEARNER_INSTALL = ("this is a learner's install of actspace: it holds the lesson
                    "the instructor's install: a checkout of the course, `python -m pip install -e <checkout>`")
 
 
+# the instructor's side: modules a learner's install does not have
+INSTRUCTOR_MODULES = ("grader.course", "grader.autograde", "grader.sandbox", "grader.exercises", "grader.reference",
+                      "solutions")
+
+
+def is_instructor_side(module_name):
+    """Is `module_name` (say, a ModuleNotFoundError's name) part of the instructor's side?"""
+    return any(module_name == m or (module_name or "").startswith(m + ".") for m in INSTRUCTOR_MODULES)
+
+
 class InstructorOnly(ImportError):
     """The instructor's side (reference, misconception banks, grading pipeline) is not installed here."""
 
@@ -31,7 +41,7 @@ def instructor(module):
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        if e.name and (e.name == module or module.startswith(e.name + ".") or e.name == "solutions"):
+        if e.name and (is_instructor_side(e.name) or module.startswith(e.name + ".")):
             raise InstructorOnly(LEARNER_INSTALL) from None
         raise
 

@@ -5,6 +5,7 @@ secret and the student's id) and writes their inputs into a file the kernel
 reads (``CASES_ENV`` names it). The kernel never sees an expected answer; the
 grading process judges the evidence (``grader.autograde.verdicts``).
 """
+import functools
 import json
 import os
 
@@ -24,13 +25,19 @@ def write_cases(path, exercises):
         json.dump(data, f)
 
 
+@functools.lru_cache(maxsize=2)
+def _cases_file(path):
+    """The cases file's exercises, read once per kernel (every graded cell asks for its own)."""
+    with open(path) as f:
+        return json.load(f)["exercises"]
+
+
 def read_cases(name):
     """(may_call, cases) of exercise `name`, from this grading kernel's cases file."""
     path = os.environ.get(CASES_ENV)
     if not path:
         raise RuntimeError("this grading kernel was started without its cases (no $ACTSPACE_CASES)")
-    with open(path) as f:
-        entry = json.load(f)["exercises"].get(name)
+    entry = _cases_file(path).get(name)
     if entry is None:
         raise RuntimeError(f"no grading cases for {name!r} in this kernel (is it an exercise of this lesson?)")
     return tuple(entry["may_call"]), [decode_case(c) for c in entry["cases"]]

@@ -7,11 +7,8 @@ import argparse
 import os
 import sys
 
-from grader import InstructorOnly, LEARNER_INSTALL
+from grader import InstructorOnly, LEARNER_INSTALL, is_instructor_side
 from grader.cli.lab import LabError
-
-# the instructor's side: missing from a learner's install
-_INSTRUCTOR = ("grader.course", "grader.autograde", "grader.sandbox", "grader.exercises", "grader.reference", "solutions")
 
 _COURSE_HELP = ("course folder (default: the current folder); its lessons/ if it has one, "
                 "else the lessons installed with actspace")
@@ -195,7 +192,7 @@ def main(argv=None):
     try:
         args.fn(args)
     except ModuleNotFoundError as e:
-        if not any(e.name == m or (e.name or "").startswith(m + ".") for m in _INSTRUCTOR):
+        if not is_instructor_side(e.name):
             raise
         print(f"actspace {args.command}: error: {LEARNER_INSTALL}", file=sys.stderr)
         return 2
