@@ -9,3 +9,13 @@ def reference_copy():
     return solutions.fresh_copy()
 
 
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright driver for the whole session: a second sync driver cannot start while one runs."""
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()

@@ -298,6 +298,22 @@ def test_calling_the_course_helpers_instead_of_answering_scores_zero():
     assert result.score == 0.0 and "actspace.weights" in result.feedback
 
 
+def test_a_course_helper_called_in_a_thread_is_seen_too():
+    import threading
+
+    from actspace import weights
+
+    def softmax_via_a_threaded_helper(S, axis=-1):
+        t = threading.Thread(target=weights.random_block_weights, args=(np.random.default_rng(0), 2))
+        t.start()
+        t.join()
+        E = np.exp(S - np.max(S, axis=axis, keepdims=True))
+        return E / np.sum(E, axis=axis, keepdims=True)
+    result = grader.grade("softmax", softmax_via_a_threaded_helper)
+    assert result.score == 0.0 and "`random_block_weights` in `actspace.weights`" in result.feedback
+    assert threading.getprofile() is None  # the watch is gone again
+
+
 def _given_lesson5_cell():
     """The namespace of lesson 5's locked given cell (lesson 4's multi_head_attention), run on its own."""
     import nbformat

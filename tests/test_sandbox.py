@@ -303,6 +303,25 @@ def test_a_correct_notebook_runs_and_draws(course):
     assert texts[2].split() == ["True", "{'ok'}", "None"], texts[2]
 
 
+def test_a_python_beside_the_course_in_tmp_leaves_the_grading_folder_reachable(course, tmp_path, monkeypatch):
+    """A venv and the course under one private folder in /tmp (as in pytest's and many a hub's /tmp).
+
+    The interpreter's folder is bound again over the kernel's own /tmp; the
+    folders above it must be the sandbox's, not the private host folder, or
+    the kernel's user cannot reach its own working folder by its full path
+    (the grading cases are read that way).
+    """
+    os.chmod(tmp_path, 0o700)
+    python_here = tmp_path / "venv"
+    python_here.mkdir()
+    real = sandbox_plan.python_dirs
+    monkeypatch.setattr(sandbox_plan, "python_dirs", lambda: [*real(), str(python_here)])
+    texts, error, _ = execute(course, [f"print(open({str(course.cwd / 'data.txt')!r}).read())",
+                                       f"import os; print(sorted(os.listdir({str(python_here)!r})))"])
+    assert error is None, error
+    assert texts == ["given data\n", "[]\n"], texts
+
+
 # ---------------------------------------------------------------- what the kernel cannot keep or exceed
 
 

@@ -117,7 +117,7 @@ def grade_one(job):
                         ignore=_links)
         course = Course(job.root, source=job.source)
         notes = intake.prepare(folder, job.lesson, course.source / job.lesson / f"{job.lesson}.ipynb")
-        _write_cases(folder, job)
+        write_cases(folder, job.lesson, job.secret, job.student)
         shutil.copyfile(job.snapshot, work / "gradebook.db")
         with _kernels(job, course) as kernel_config:  # the sandbox, unless grading without it
             config = autograde_config(course, kernel_log=work / "kernel.log", secret=job.secret,
@@ -142,7 +142,7 @@ def grade_one(job):
         return Outcome(job, False, message.splitlines()[0] if message else "failed", time.perf_counter() - start)
 
 
-def _write_cases(folder, job):
+def write_cases(folder, lesson, secret, student):
     """The grading inputs of this student's cases, into the submission's folder, for its kernel to read.
 
     nbgrader copies the folder to where the notebook runs (and the sandbox
@@ -152,9 +152,9 @@ def _write_cases(folder, job):
     from grader import exercises
 
     chosen = {}
-    for name in exercises.of_lesson(job.lesson):
-        chosen[name] = (exercises.get(name).may_call, exercises.grading_cases(name, job.secret, job.student))
-    kernel.write_cases(folder / kernel.CASES_FILE, chosen)
+    for name in exercises.of_lesson(lesson):
+        chosen[name] = (exercises.get(name).may_call, exercises.grading_cases(name, secret, student))
+    kernel.write_cases(os.path.join(folder, kernel.CASES_FILE), chosen)
 
 
 # ---------------------------------------------------------------- the sandbox (grader/sandbox.py)

@@ -26,7 +26,9 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
-from grader.autograde import intake
+from grader.autograde import intake, write_cases
+from grader.checking import kernel
+from grader.course.course import course_secret
 from grader.autograde.execution import GradingExecute
 from grader.autograde.verdicts import NOTES_KEY
 
@@ -65,6 +67,10 @@ class SandboxedExecute(GradingExecute):
             raise sandbox.SandboxError(f"{why}; refusing to grade without the sandbox (students' code could "
                                        "read the solutions and change the gradebook)")
         root = os.path.realpath(self.course_root or os.getcwd())  # nbgrader runs in the course root
+        folder = (resources or {}).get("metadata", {}).get("path") or os.getcwd()  # where the notebook runs
+        info = (resources or {}).get("nbgrader", {})
+        write_cases(folder, info.get("assignment", ""), course_secret(root), info.get("student", ""))
+        self.cases_file = os.path.join(os.path.realpath(folder), kernel.CASES_FILE)
         private = sandbox._private_dir()
         try:
             self._policy = sandbox.policy(private, [os.path.join(root, "autograded")], root, self.lessons, limits)
@@ -123,6 +129,7 @@ def configure(c, root):
     default("LimitOutput", "max_traceback", 100)
     c.Intake.lessons = os.path.join(root, source)
     c.SandboxedExecute.course_root = root
+    c.JudgeEvidence.secret = course_secret(root)  # the cases are the student's own: made from it again to judge
     c.SandboxedExecute.lessons = [os.path.join(root, source), str(INSTALLED_LESSONS)]
     c.Autograde.sanitize_preprocessors = [Intake, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                           CheckCellMetadata]

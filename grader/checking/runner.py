@@ -234,7 +234,12 @@ def _watch(ref_dir, helper_dir, allowed, flag):
             flag.append(f"your function calls the reference implementation (`{frame.f_code.co_name}` in `solutions`)")
         elif helper_dir and path.startswith(helper_dir) and not path.endswith(allowed):
             module = "actspace." + path[len(helper_dir):].replace(os.sep, ".").removesuffix(".py")
-            flag.append(f"your function calls the course's helper `{frame.f_code.co_name}` in `{module}` "
+            name = frame.f_code.co_name
+            if name == "__getattr__" and isinstance(frame.f_locals.get("name"), str):  # a module's stand-in
+                name = frame.f_locals["name"]
+                if name.startswith("__"):  # the import system's question (`__path__`?), not a helper's use
+                    return
+            flag.append(f"your function calls the course's helper `{name}` in `{module}` "
                         "instead of computing the answer itself")
     return profile
 
@@ -364,15 +369,18 @@ def run_cases(fn, cases, timeout=tol.CALL_TIMEOUT, may_call=()):
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
         flag = []
         start = time.perf_counter()
-        old_profile = sys.getprofile()
+        old_profile, old_thread_profile = sys.getprofile(), threading.getprofile()
         try:
             with quiet(sink):
                 if ref_dir or helper_dir:
-                    sys.setprofile(_watch(ref_dir, helper_dir, allowed, flag))
+                    watch = _watch(ref_dir, helper_dir, allowed, flag)
+                    sys.setprofile(watch)
+                    threading.setprofile(watch)  # and in the threads the function starts
                 try:  # converting the value runs inside the time limit too (a tensor's own .numpy())
                     value = _call_with_timeout(lambda: sanitize(fn(*args, **kwargs)), (), {}, timeout)
                 finally:
                     sys.setprofile(old_profile)
+                    threading.setprofile(old_thread_profile)
             outcome = Outcome("ok", value=value)
         except StudentTimeout as e:
             stopped = f"not run: an earlier case did not return within {timeout:g} s"

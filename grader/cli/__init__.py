@@ -27,10 +27,12 @@ def _course(args, must_exist=True, refresh=False):
 def cmd_lab(args):
     from grader.cli import lab
 
-    from grader.course.course import Course
+    source = None
+    if args.course:  # an instructor's own lessons (the instructor's install)
+        from grader.course.course import Course
 
-    lab.run(args.dir, lessons=args.lessons, port=args.port, no_browser=args.no_browser,
-            source=(Course(args.course).source if args.course else None))
+        source = Course(args.course).source
+    lab.run(args.dir, lessons=args.lessons, port=args.port, no_browser=args.no_browser, source=source)
 
 
 def cmd_release(args):
@@ -177,6 +179,15 @@ def parser():
     return p
 
 
+def _disk_full(error):
+    """Is this OSError a full disk (the instructor's side tells; a learner's install just reports it)?"""
+    try:
+        from grader.course.files import disk_full
+    except ImportError:
+        return False
+    return disk_full(error)
+
+
 def _course_errors():
     """The instructor side's one-line error, where it is installed."""
     try:
@@ -203,9 +214,7 @@ def main(argv=None):
         print(f"actspace {args.command}: interrupted; the gradebook is as it was before", file=sys.stderr)
         return 130
     except OSError as e:
-        from grader.course.files import disk_full
-
-        if not disk_full(e):
+        if not _disk_full(e):
             raise
         print(f"actspace {args.command}: error: the disk is full ({e.filename or e}); the gradebook is as it "
               "was: free some space and try again", file=sys.stderr)

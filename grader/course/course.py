@@ -59,6 +59,22 @@ def _user_config():
     return config
 
 
+def course_secret(root):
+    """The grading secret of the course at `root`, made on first use (a file only the instructor can read)."""
+    path = pathlib.Path(root) / SECRET
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    text = path.read_text().strip()
+    if not text:
+        raise CourseError(f"{path} is empty: delete it (a new secret is made) or restore it")
+    return text
+
+
 class Course:
     """An nbgrader course root at `root`; lessons from `root/lessons` or the installed course."""
 
@@ -106,18 +122,7 @@ class Course:
     @property
     def secret(self):
         """This course's grading secret, made on first use (a file only the instructor can read)."""
-        path = self.root / SECRET
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-        text = path.read_text().strip()
-        if not text:
-            raise CourseError(f"{path} is empty: delete it (a new secret is made) or restore it")
-        return text
+        return course_secret(self.root)
 
     @property
     def course_id(self):

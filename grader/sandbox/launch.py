@@ -102,7 +102,7 @@ def command(policy, cwd, settings, kernel_args):
     sizes = policy["sizes"]
     a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/dev/shm"]
     a += ["--perms", "1777", "--size", str(sizes["tmp"]), "--tmpfs", "/tmp"]  # first: what lies in /tmp goes on it
-    made.append("/tmp")
+    made = [m for m in made if not inside(m, "/tmp")] + ["/tmp"]  # folders made in /tmp before are hidden now
     for d in policy.get("python_in_tmp", ()):  # the interpreter must stay visible over the private /tmp
         a += [*mkdirs(d, made), "--ro-bind", d, d]
     a += [*mkdirs(cwd, made), "--perms", "0777", "--size", str(sizes["work"]), "--tmpfs", cwd]

@@ -498,8 +498,8 @@ HELPER_IN_A_THREAD = """def orthant_code(X):
 
 CASES = [
     Case("helper_in_a_thread", L2, "orthant_code answered by a plotting helper, called in a thread past the watch",
-         _solved_with(L2, _set("orthant_code", HELPER_IN_A_THREAD)), without(L2, "orthant_code"), "orthant_code: 0 of",
-         unsandboxed=(full(L2), "all")),
+         _solved_with(L2, _set("orthant_code", HELPER_IN_A_THREAD)), without(L2, "orthant_code"),
+         "calls the course's helper `codes_of` in `actspace.plotting.relu`"),
     Case("lookup_table", L2, "every answer looked up in the practice key by the inputs (no implementation)",
          _lookup_everything(L2), public_share_score(L2, "lookup_table"), "checks passed"),
     Case("full_marks", L2, "the source's answers, figures included", _solved_with(L2, figures=True), full(L2), "all"),

@@ -41,20 +41,15 @@ def student_lessons(lab_server):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
+def browser(playwright):
     try:
         chromium, why = launch(playwright), None
     except BrowserUnavailable as e:
         chromium, why = None, str(e)
     if why:
-        playwright.stop()
         pytest.fail(why, pytrace=False)
     yield chromium
     chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture(scope="session")

@@ -132,15 +132,12 @@ def hub(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(playwright):
+    b = launch(playwright)
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 def _login(browser, hub, user):
