@@ -1,8 +1,10 @@
 """Figures of lesson 1: coordinates, bases, maps written in a basis, composition, collapse.
 
-A basis is a (2, 2) matrix whose columns are the basis vectors; x = B c. Every
-figure is computed here with plain NumPy, except where a helper is handed the
-learner's own results to draw.
+A basis is a (2, 2) matrix whose columns are the basis vectors; x = B c. These
+helpers ship to learners, so they compute no exercise's answer: coordinates come
+from the learner's ``to_basis`` (or a hand-set ``c``), a map's matrix in a basis,
+a product of layers and a null space only from the learner's results (``M=``,
+``N=``). Everything else is plain NumPy: multiplying, drawing.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -105,11 +107,15 @@ def _path(ax, start, steps, colors):
     return p
 
 
-def coordinates(B, x, axes=None, lim=3.5):
-    """One point, two recipes: x = x1 e1 + x2 e2 on the standard grid, and x = c1 b1 + c2 b2 on B's grid."""
+def coordinates(B, x, c, axes=None, lim=3.5):
+    """One point, two recipes: x = x1 e1 + x2 e2 on the standard grid, and x = c1 b1 + c2 b2 on B's grid.
+
+    ``c`` is given (worked out by hand, or the learner's ``to_basis(B, x)``); it must satisfy B c = x.
+    """
+    B, x, c = np.asarray(B, float), np.asarray(x, float), np.asarray(c, float)
+    if not np.allclose(B @ c, x):
+        raise ValueError(f"c = {vec(c)} is not the coordinates of x = {vec(x)} in B: B c = {vec(B @ c)}")
     axes = axes or panels(2)
-    B, x = np.asarray(B, float), np.asarray(x, float)
-    c = np.linalg.solve(B, x)  # coordinates of x in B
     for ax, M, coef, names, title in (
             (axes[0], np.eye(2), x, ("e_1", "e_2"), f"standard basis: x = {vec(x)}\n"
                                                      f"x = {x[0]:.3g}·e1 + {x[1]:.3g}·e2"),
@@ -123,15 +129,19 @@ def coordinates(B, x, axes=None, lim=3.5):
     return axes
 
 
-def rotate_shear(ax=None, angle=20.0, shear=-0.6, x=(1.0, 2.0), lim=3.5):
-    """A fixed point x under a basis that turns and shears: the point stays, its coordinates change."""
+def rotate_shear(ax=None, angle=20.0, shear=-0.6, x=(1.0, 2.0), lim=3.5, *, to_basis):
+    """A fixed point x under a basis that turns and shears: the point stays, its coordinates change.
+
+    The coordinates are the learner's ``to_basis(B, x)``.
+    """
     B = rotate_shear_basis(angle, shear)
     x = np.asarray(x, float)
-    ax = draw_basis(B, ax=ax, lim=lim)
     if abs(np.linalg.det(B)) < 1e-9:
+        ax = draw_basis(B, ax=ax, lim=lim)
         ax.set_title("b1 and b2 are parallel: no basis", fontsize=11)
         return ax
-    c = np.linalg.solve(B, x)
+    c = np.asarray(to_basis(B, x), float)  # the learner's coordinates, before any axes
+    ax = draw_basis(B, ax=ax, lim=lim)
     _path(ax, (0, 0), [c[0] * B[:, 0], c[1] * B[:, 1]], (COLORS["e1"], COLORS["e2"]))
     ax.plot(*x, "o", color="black", ms=7, zorder=6)
     ax.annotate("x", x, xytext=(6, 6), textcoords="offset points", fontsize=12, zorder=6)
@@ -158,10 +168,13 @@ def notes_figures(axes=None, B=B_NOTES, lim=3.0):
 
 
 def coordinates_view(X, C, B, axes=None, lim=3.0, names=("b_1", "b_2")):
-    """Points X (n, 2) on B's grid, and their coordinates C (n, 2): B's grid straightened into the square one."""
+    """Points X (n, 2) on B's grid, and their coordinates C (n, 2): B's grid straightened into the square one.
+
+    Each point is coloured by the signs of its given coordinates C: the quadrant of B it lies in.
+    """
     axes = axes or panels(2)
     X, C, B = (np.asarray(a, float) for a in (X, C, B))
-    code = (np.linalg.solve(B, X.T).T > 0).astype(int) @ [1, 2]  # (n,) colour: the quadrant of B of each point
+    code = (C > 0).astype(int) @ [1, 2]  # (n,) colour: the quadrant of the coordinates given
     cell = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)  # the unit cell of coordinates
     draw_basis(B, ax=axes[0], lim=lim, names=names)
     draw_shape(cell @ B.T, axes[0], color=SHAPE, alpha=0.3)
@@ -188,22 +201,34 @@ def layer_as_basis(W, X, axes=None, lim=3.0):
     return axes
 
 
-def map_two_ways(A, B, axes=None, lim=2.5, F=None):
-    """The map x -> A x drawn twice: on points, and on B-coordinates, where it is B^-1 A B."""
-    axes = axes or panels(2)
+def map_two_ways(A, B, M=None, axes=None, lim=2.5, F=None, *, to_basis):
+    """The map x -> A x drawn twice: on points, and on B-coordinates (the learner's ``to_basis``).
+
+    Without ``M`` the right panel is the coordinates of F and of A F, point by point. With the
+    learner's ``M`` (``map_in_basis(A, B)``) it is M applied to F's coordinates (filled), over the
+    coordinates of A F (dotted): they coincide when M = B^-1 A B.
+    """
     A, B = np.asarray(A, float), np.asarray(B, float)
-    M = np.linalg.solve(B, A @ B)  # B^-1 A B, (2, 2)
     F = letter_f((-0.35, 0.35), 0.7) if F is None else np.asarray(F, float)  # (k, 2) corners
-    Fc = np.linalg.solve(B, F.T).T  # the same corners in B-coordinates
+    Fc = np.asarray(to_basis(B, F), float)  # (k, 2) the same corners in B-coordinates
+    AFc = np.asarray(to_basis(B, F @ A.T), float)  # (k, 2) the corners of A F in B-coordinates
+    axes = axes or panels(2)
     draw_basis(B, ax=axes[0], lim=lim)
     draw_shape(F, axes[0], color="black", filled=False, label="F")
     draw_shape(F @ A.T, axes[0], color=IMAGE, label="A F")
     axes[0].set_title(f"x → A x on points (standard coordinates)\nA: {fmt(A)}", fontsize=11)
     draw_basis(np.eye(2), ax=axes[1], lim=lim)
     draw_shape(Fc, axes[1], color="black", filled=False, label="F, in B-coordinates")
-    draw_shape(Fc @ M.T, axes[1], color=IMAGE, label="A F, in B-coordinates")
+    if M is None:
+        draw_shape(AFc, axes[1], color=IMAGE, label="A F, in B-coordinates")
+        axes[1].set_title("the same map on B-coordinates\n(corners: to_basis(B, ·) of F and of A F)", fontsize=11)
+    else:
+        M = np.asarray(M, float)
+        draw_shape(Fc @ M.T, axes[1], color=IMAGE, label="your M on F's coordinates")
+        Q = np.vstack([AFc, AFc[:1]])
+        axes[1].plot(Q[:, 0], Q[:, 1], color="black", lw=2.2, ls=":", zorder=7, label="A F, in B-coordinates")
+        axes[1].set_title(f"the same map on B-coordinates\nyour M: {fmt(M)}", fontsize=11)
     axes[1].set(xlabel="$c_1$ (along $b_1$)", ylabel="$c_2$ (along $b_2$)")
-    axes[1].set_title(f"the same map on B-coordinates\nB⁻¹AB: {fmt(M)}", fontsize=11)
     for ax in axes:
         ax.legend(loc="lower left", fontsize=9, framealpha=0.95)
     axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
@@ -213,24 +238,25 @@ def map_two_ways(A, B, axes=None, lim=2.5, F=None):
 def compose_order(W1, W2, axes=None, lim=3.0):
     """The letter F through W1 then W2 (W2 W1), and through W2 then W1 (W1 W2): different results.
 
-    The view grows to hold every shape (nothing is clipped); the shape after the first layer is
-    a dashed outline, so the final shape reads clearly on top of it.
+    Each layer is applied to the points in turn; no product matrix is formed (that is the
+    learner's ``compose``). The view grows to hold every shape (nothing is clipped); the shape
+    after the first layer is a dashed outline, so the final shape reads clearly on top of it.
     """
     axes = axes or panels(3)
     W1, W2 = np.asarray(W1, float), np.asarray(W2, float)
     F = letter_f()
-    shapes = [F, F @ W1.T, F @ W2.T, F @ (W2 @ W1).T, F @ (W1 @ W2).T]
+    shapes = [F, F @ W1.T, F @ W2.T, F @ W1.T @ W2.T, F @ W2.T @ W1.T]
     lim = max(lim, 1.12 * max(np.abs(P).max() for P in shapes))
     plane(axes[0], lim=lim)
     draw_shape(F, axes[0], color=SHAPE, label="F")
     axes[0].set_title(f"the input F\nW1: {fmt(W1)}\nW2: {fmt(W2)}", fontsize=10)
-    for ax, first, second, name in ((axes[1], W1, W2, "W1 first, then W2:  W2 W1"),
-                                    (axes[2], W2, W1, "W2 first, then W1:  W1 W2")):
+    for ax, first, second, name in ((axes[1], W1, W2, "W1 first, then W2\nx → W2 (W1 x) = (W2 W1) x"),
+                                    (axes[2], W2, W1, "W2 first, then W1\nx → W1 (W2 x) = (W1 W2) x")):
         plane(ax, lim=lim)
         draw_shape(F, ax, color="#999999", filled=False, label="F")
         draw_shape(F @ first.T, ax, color=SHAPE, filled=False, label="after the first layer")
-        draw_shape(F @ (second @ first).T, ax, color=IMAGE, label="after both")
-        ax.set_title(f"{name}\n= {fmt(second @ first)}", fontsize=10)
+        draw_shape(F @ first.T @ second.T, ax, color=IMAGE, label="after both")
+        ax.set_title(name, fontsize=10)
     for ax in axes:
         ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
     return axes
@@ -294,10 +320,13 @@ def morph(ax=None, t=0.5, W=((1.0, 0.5), (-0.5, 1.0)), lim=3.0):
     return ax
 
 
-def layer_by_layer(Ws, M=None, ax=None, lim=3.0):
-    """The F through square layers Ws one at a time (filled), and through the single matrix M (dotted)."""
+def layer_by_layer(Ws, M, ax=None, lim=3.0):
+    """The F through square layers Ws one at a time (filled), and through the single matrix M (dotted).
+
+    ``M`` is the learner's ``compose(Ws)``: the dotted outline sits on the last shape when it is right.
+    """
     Ws = [np.asarray(W, float) for W in Ws]
-    M = np.asarray(M, float) if M is not None else np.linalg.multi_dot(Ws[::-1] + [np.eye(2)])
+    M = np.asarray(M, float)
     shapes = [letter_f()]
     for W in Ws:
         shapes.append(shapes[-1] @ W.T)  # (10, 2) the F after each layer
@@ -318,20 +347,32 @@ def layer_by_layer(Ws, M=None, ax=None, lim=3.0):
 
 
 def collapse(W, N=None, axes=None, lim=3.0):
-    """A rank-1 layer: every line parallel to the null space lands on a single output point."""
-    axes = axes or panels(2)
+    """A rank-1 layer: every line parallel to the null space lands on a single output point.
+
+    Drawn from the outputs alone: a lattice of inputs is mapped by W, the inputs that land on the
+    same output are grouped, and a dashed line joins each group (the group that lands on 0 in
+    black). The null space itself is drawn only from the learner's ``N`` (``null_space(W)``).
+    """
     W = np.asarray(W, float)
-    _, s, Vt = np.linalg.svd(W)
-    v, n = Vt[0], Vt[-1]  # the direction that survives, and the one that collapses
     g = np.linspace(-2.4, 2.4, 13)
     X = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)  # (169, 2) a lattice of inputs
-    level = X @ v  # (169,) same value <=> same output
-    t = np.array([-3 * lim, 3 * lim])
+    Y = X @ W.T  # (169, 2) their outputs
+    outputs, group = np.unique(np.round(Y, 6), axis=0, return_inverse=True)  # the distinct output dots
+    group = group.reshape(-1)
+    far = outputs[np.argmax(np.linalg.norm(outputs, axis=1))]
+    u = far / max(np.linalg.norm(far), 1e-12)  # a direction of the outputs: colour by position along it
+    level = Y @ u  # (169,) same output <=> same colour
+    axes = axes or panels(2)
     plane(axes[0], lim=lim)
-    u = np.unique(np.round(level, 9))  # the distinct output positions
-    for k in u[[len(u) // 6, len(u) // 3, 2 * len(u) // 3, 5 * len(u) // 6]]:  # a few lines, one dot each
-        axes[0].plot(*(np.outer(t, n) + k * v).T, color="#999999", lw=1, ls="--", zorder=1)
-    axes[0].plot(*(np.outer(t, n)).T, color="black", lw=2.5, zorder=2, label="null space {x : W x = 0}")
+    lines = [k for k in np.argsort(outputs @ u) if np.sum(group == k) > 1]  # dots hit by several inputs
+    zero = np.argmin(np.linalg.norm(outputs, axis=1))
+    picks = {lines[int(q * (len(lines) - 1))] for q in (1 / 6, 1 / 3, 2 / 3, 5 / 6)} if lines else set()
+    for k in sorted(picks - {zero}) + ([zero] if zero in lines else []):
+        P = X[group == k]  # inputs that all land on one dot, in lattice order: P[0], P[-1] are the ends
+        on_zero = k == zero and np.allclose(outputs[k], 0)
+        axes[0].plot(*np.array([P[0], P[-1]]).T, color="black" if on_zero else "#999999",
+                     lw=2.5 if on_zero else 1, ls="-" if on_zero else "--", zorder=2 if on_zero else 1,
+                     label="inputs with W x = 0" if on_zero else None)
     axes[0].scatter(*X.T, c=level, cmap="viridis", s=14, zorder=3, ec="none")
     if N is not None:
         N = np.asarray(N, float).reshape(2, -1)
@@ -340,28 +381,30 @@ def collapse(W, N=None, axes=None, lim=3.0):
             axes[0].annotate("", xy=tip, xytext=(0, 0), zorder=7,
                              arrowprops=dict(arrowstyle="-|>", color="#D55E00", lw=3))
         axes[0].plot([], [], color="#D55E00", lw=3, label="your null_space(W)")
-    axes[0].legend(loc="lower left", fontsize=9, framealpha=0.95)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(loc="lower left", fontsize=9, framealpha=0.95)
     axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
-    rank = int(np.sum(s > 1e-10 * s[0]))
-    axes[0].set_title(f"inputs, coloured by where they land\nW: {fmt(W)} (rank {rank})", fontsize=11)
-    Y = X @ W.T  # (169, 2)
+    axes[0].set_title(f"inputs, coloured by where they land\nW: {fmt(W)}", fontsize=11)
     plane(axes[1], lim=max(lim, 1.1 * np.abs(Y).max()))
     axes[1].scatter(*Y.T, c=level, cmap="viridis", s=30, zorder=3, ec="none")
     axes[1].set(xlabel="$y_1$", ylabel="$y_2$")
-    axes[1].set_title(f"outputs W x: {len(X)} inputs on {len(u)} dots\n"
+    axes[1].set_title(f"outputs W x: {len(X)} inputs on {len(outputs)} dots\n"
                       "each dashed line became one dot", fontsize=11)
     return axes
 
 
-def ill_conditioned(angle=8.0, x=(1.5, 0.6), radius=0.2, axes=None, lim=3.5):
-    """Nearly parallel basis vectors: a small blur of x becomes a long streak of coordinates."""
-    axes = axes or panels(2)
+def ill_conditioned(angle=8.0, x=(1.5, 0.6), radius=0.2, axes=None, lim=3.5, *, to_basis):
+    """Nearly parallel basis vectors: a small blur of x becomes a long streak of coordinates.
+
+    The coordinates are the learner's ``to_basis``.
+    """
     B = np.array([[1.0, np.cos(np.deg2rad(angle))], [0.0, np.sin(np.deg2rad(angle))]])
     x = np.asarray(x, float)
     t = np.linspace(0, 2 * np.pi, 80)
     disc = x + radius * np.stack([np.cos(t), np.sin(t)], 1)  # (80, 2) a small circle around x
-    C = np.linalg.solve(B, disc.T).T  # (80, 2) its coordinates
-    c0 = np.linalg.solve(B, x)
+    C = np.asarray(to_basis(B, disc), float)  # (80, 2) its coordinates
+    c0 = np.asarray(to_basis(B, x), float)
+    axes = axes or panels(2)
     draw_basis(B, ax=axes[0], lim=lim, grid=False)
     _path(axes[0], (0, 0), [c0[0] * B[:, 0], c0[1] * B[:, 1]], (COLORS["e1"], COLORS["e2"]))
     draw_shape(disc, axes[0], color=IMAGE, alpha=0.9)
@@ -377,6 +420,6 @@ def ill_conditioned(angle=8.0, x=(1.5, 0.6), radius=0.2, axes=None, lim=3.5):
     draw_shape(c0 + radius * np.stack([np.cos(t), np.sin(t)], 1), axes[1], color="black", filled=False,
                label=f"a circle of radius {radius:g}, for scale")
     axes[1].legend(loc="lower left", fontsize=9, framealpha=0.95)
-    axes[1].set_title(f"its coordinates c = B⁻¹x: a long streak\ncondition number of B: {np.linalg.cond(B):.0f}",
+    axes[1].set_title(f"its coordinates c = to_basis(B, x): a long streak\ncondition number of B: {np.linalg.cond(B):.0f}",
                       fontsize=11)
     return axes
