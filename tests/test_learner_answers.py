@@ -105,3 +105,154 @@ def test_no_answer_in_lesson_01_helpers(monkeypatch):
         assert np.allclose(arrow.xy, (1.8, 0.0))
     finally:
         plt.close("all")
+
+
+def test_no_answer_in_lesson_03_helpers():
+    import inspect
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pytest
+
+    from actspace.plotting import residual
+
+    # no private block, ReLU, branch or inverse left in the module
+    source = inspect.getsource(residual)
+    assert "np.maximum" not in source and "np.clip(Z" not in source
+    for name in ("_relu", "_block", "_plain"):
+        assert not hasattr(residual, name), name
+
+    W, b = np.array([[0.6, 0.3], [-0.4, 0.5]]), np.array([0.2, -0.1])
+    W1, b1, W2 = np.array([[0.8, 0.4], [-0.3, 0.6]]), np.array([1.5, 0.3]), np.array([[0.9, -0.5], [0.4, 0.9]])
+    Ws, bs = residual.random_stack(np.random.default_rng(1), depth=3)
+    x, ys = np.array([-1.0, 0.5]), np.array([[2.0, 0.15]])
+
+    # without the learner's residual_block / invert_residual nothing is drawn
+    for call in (lambda: residual.decomposition(x, W1, b1, W2),
+                 lambda: residual.skip_plus_branch(x, W1, b1, W2),
+                 lambda: residual.shift_field(W1, b1, W2),
+                 lambda: residual.plain_vs_residual(Ws, bs, depths=(0, 1)),
+                 lambda: residual.local_circles(W, b),
+                 lambda: residual.fold_2d(W, b, scale=1.5),
+                 lambda: residual.fold_1d(lambda X, W, b: X),
+                 lambda: residual.fixed_point(ys, W, b)):
+        with pytest.raises(TypeError):
+            call()
+    plt.close("all")
+
+    # a deliberately wrong block (a shift by 1: its branch is 1 everywhere) is what gets drawn
+    calls = []
+
+    def shifted(X, W, b):
+        calls.append(np.shape(X))
+        return np.asarray(X, float) + 1.0
+
+    axes = residual.decomposition(x, W1, b1, W2, shifted)
+    assert calls and "1.00 w$_1$ + 1.00 w$_2$" in axes[0].texts[-1].get_text()  # c = shifted(x) - x = (1, 1)
+    axes = residual.plain_vs_residual(Ws, bs, shifted, depths=(0, 1))
+    assert axes[0, 1].get_xlabel() == "0% of cells keep an area"  # every point sent to (1, 1); a real layer keeps 50%
+    ax = residual.fold_2d(W, b, shifted, scale=1.5)
+    assert ax.get_title().endswith("no cell turned inside out")  # a translation; the real block flips 60%
+    calls.clear()
+    residual.local_circles(W, b, shifted)
+    assert calls
+    plt.close("all")
+
+    # a deliberately wrong inverse: its iterates are what the figure draws
+    steps = []
+
+    def invert(y, W, b, n_steps=200):
+        steps.append(n_steps)
+        return np.asarray(y, float) + n_steps
+
+    axes = residual.fixed_point(ys, W, b, invert, n_steps=5)
+    assert sorted(steps) == [0, 1, 2, 3, 4, 5, 200]
+    path = next(line.get_xydata() for line in axes[0].lines if len(line.get_xydata()) == 6)  # x_0 .. x_5
+    assert np.allclose(path, ys[0] + np.arange(6)[:, None])
+    steps.clear()
+    residual.fold_1d(shifted, invert, n_steps=4)
+    assert sorted(steps) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    plt.close("all")
+
+
+def test_no_answer_in_lesson_04_helpers():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pytest
+    from matplotlib.markers import MarkerStyle
+
+    from actspace.plotting import attention
+
+    X = np.array([[1.6, 0.2], [0.7, 1.3], [-0.7, 1.2], [-1.5, -0.1], [-0.4, -1.3], [1.0, -1.0]])
+    W_q, W_k, W_v = 1.5 * np.eye(2), np.array([[0.75, -1.3], [1.3, 0.75]]), np.array([[1.0, 0.4], [-0.5, 0.8]])
+    A_given = 0.7 * np.roll(np.eye(6), 1, axis=1) + 0.3 / 6
+
+    def uniform(X, W_q, W_k, causal=False):
+        return np.full((len(X), len(X)), 1.0 / len(X))
+
+    # softmax: before the exercise only the naive weights and the shifted scores, no normalised stable softmax
+    axes = attention.softmax_overflow()
+    naive = np.array([line.get_ydata() for line in axes[0].lines])  # (k, m)
+    assert len(naive) == 4 and np.isnan(naive[:, -1]).sum() == 3  # at t = 1e4 the naive form is nan, no weights
+    shifted = np.array([line.get_ydata() for line in axes[1].lines])  # (k, m)
+    assert np.allclose(shifted.max(axis=0), 0.0) and (shifted <= 0).all()  # scores, not weights summing to 1
+    with pytest.raises(TypeError):
+        attention.softmax_stable()
+    seen = []
+
+    def wrong_softmax(S, axis=-1):
+        seen.append(axis)
+        return np.full(np.shape(S), 0.25)
+
+    ax = attention.softmax_stable(wrong_softmax)
+    assert seen and all(np.allclose(line.get_ydata(), 0.25) for line in ax.lines[:4])
+
+    # attention_head: the outputs drawn are the learner's head's
+    for call in (lambda: attention.mixing(X, W_q, W_k, W_v, uniform),
+                 lambda: attention.not_linear(X, W_q, W_k, W_v, uniform),
+                 lambda: attention.scaled(X, W_q, W_k, W_v),
+                 lambda: attention.collapse_limit(X, W_q, W_k, W_v, uniform),
+                 lambda: attention.ov_writes(X, A_given, np.array([[1.0], [0.5]]), np.array([[0.6, 0.8]]))):
+        with pytest.raises(TypeError):
+            call()
+    plt.close("all")
+    heads = []
+
+    def zero_head(X, W_q, W_k, W_v, causal=False):
+        heads.append(np.array(X))
+        return np.zeros((len(X), np.shape(W_v)[1]))
+
+    def drawn_outputs(ax):
+        """The diamonds' centres (the outputs), from the scatter collections drawn with marker 'D'."""
+        D = MarkerStyle("D")
+        D = D.get_path().transformed(D.get_transform()).vertices
+        return np.array([c.get_offsets()[0] for c in ax.collections
+                         if c.get_offsets().size and c.get_paths()[0].vertices.shape == D.shape
+                         and np.allclose(c.get_paths()[0].vertices, D)])
+
+    ax = attention.mixing(X, W_q, W_k, W_v, uniform, zero_head, beta=1.0)
+    assert len(heads) == 1 and np.allclose(drawn_outputs(ax), 0.0) and len(drawn_outputs(ax)) == 6
+    heads.clear()
+    ax = attention.scaled(X, W_q, W_k, W_v, zero_head, c=2.0)
+    assert len(heads) == 2 and np.allclose(heads[1], 2.0 * X) and ax.get_title().endswith("largest gap 0.00")
+    heads.clear()
+    axes = attention.not_linear(X, W_q, W_k, W_v, uniform, zero_head, c=2.0)
+    assert heads and axes[2].get_title().endswith("largest gap 0.00")
+    heads.clear()
+    axes = attention.collapse_limit(X, W_q, W_k, W_v, uniform, zero_head)
+    assert heads and np.allclose(drawn_outputs(axes[1]), 0.0)
+
+    # ov_circuit: the product drawn is the learner's
+    ovs = []
+
+    def zero_ov(W_v, W_o):
+        ovs.append(1)
+        return np.zeros((np.shape(W_v)[0], np.shape(W_o)[1]))
+
+    ax = attention.ov_writes(X, A_given, np.array([[1.0], [0.5]]), np.array([[0.6, 0.8]]), zero_ov)
+    assert ovs and np.allclose(drawn_outputs(ax), 0.0) and len(drawn_outputs(ax)) == 6
+    plt.close("all")

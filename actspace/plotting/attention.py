@@ -2,9 +2,11 @@
 
 Row convention, as in the lesson: one token per row of X, weights multiply from the
 right (V = X @ W_v). No exercise's answer is computed here: no softmax, no attention
-pattern, no head. Figures that need a pattern take it, or the learner's
-``attention_pattern`` / ``multi_head_attention``, as an argument (the lesson calls
-them inside ``needs(...)``); the others draw given patterns and plain products.
+pattern, no head, no OV circuit. Figures that need one take it, or the learner's
+``softmax`` / ``attention_pattern`` / ``attention_head`` / ``ov_circuit`` /
+``multi_head_attention``, as an argument (the lesson calls them inside
+``needs(...)``); the others draw given patterns (the lesson's hand-set ``A_given``)
+and plain products.
 Helpers that draw one panel take ``ax=None`` and return the axis; helpers that draw
 several take ``axes=None`` and return them.
 """
@@ -54,21 +56,17 @@ def convex_hull(P):
     return np.array(half(P) + half(P[::-1]))  # (k, 2)
 
 
-def softmax_overflow(scores=(2.0, 1.0, 0.5, -1.0), ax=None):
-    """The scores t s for a growing scale t: exp(t s) / sum exp(t s) (orange) breaks at t s > 709, while the
-    shifted exponentials exp(t s - max t s) (blue) stay in [0, 1], the largest exactly 1: what is left to do is
-    to divide them by their sum (exercise 1)."""
-    s = np.asarray(scores, float)  # (k,)
+def _scaled_scores(scores):
+    """The scale t (m,) and the scores t s (m, k) of the overflow figures."""
     t = np.logspace(0, 4, 400)  # (m,)
-    S = t[:, None] * s[None, :]  # (m, k)
+    return t, t[:, None] * np.asarray(scores, float)[None, :]
+
+
+def _naive_weights(ax, t, S, s):
+    """exp(t s) / sum exp(t s), orange and dashed, with the band where it is nan shaded."""
     with np.errstate(over="ignore", invalid="ignore"):
         naive = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)  # nan once exp overflows
-    shifted = np.exp(S - S.max(axis=1, keepdims=True))  # (m, k), in [0, 1]; not yet normalised
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-    for k in range(len(s)):
-        ax.semilogx(t, shifted[:, k], color=STABLE, lw=2.5, alpha=0.45,
-                    label="exp(t s - max t s): in [0, 1], never overflows" if k == 0 else None)
+    for k in range(S.shape[1]):
         ax.semilogx(t, naive[:, k], color=NAIVE, lw=1.2, ls="--", label="exp(t s) / sum exp(t s)" if k == 0 else None)
     broken = t[np.isnan(naive).any(axis=1)]
     if broken.size:
@@ -76,12 +74,52 @@ def softmax_overflow(scores=(2.0, 1.0, 0.5, -1.0), ax=None):
         ax.text(broken[0] * 1.15, 0.5, f"naive form: nan\nfor t > {broken[0]:.0f}\n(exp(t · {s.max():g}) = inf)",
                 color=NAIVE, fontsize=9)
     ax.set_xlabel("scale t of the scores t · s")
-    ax.set_ylabel("value")
+    ax.set_ylabel("weight")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"scores t · s, s = {tuple(float(v) for v in s)}: naive weights and shifted exponentials",
-                 fontsize=10)
-    ax.legend(fontsize=8, loc="center left")
     ax.grid(alpha=0.3)
+    return ax
+
+
+def softmax_overflow(scores=(2.0, 1.0, 0.5, -1.0), axes=None):
+    """The scores t s for a growing scale t. Left: the naive weights exp(t s) / sum exp(t s) break (nan) at
+    t s > 709. Right: the shifted scores t s - max t s, all <= 0 and the largest exactly 0, so their
+    exponentials lie in [0, 1] for every t. No softmax here: the learner's is drawn by `softmax_stable`."""
+    s = np.asarray(scores, float)  # (k,)
+    t, S = _scaled_scores(s)  # (m,), (m, k)
+    shifted = S - S.max(axis=1, keepdims=True)  # (m, k), <= 0
+    axes = _axes(axes, 1, 2, (11, 3.8))
+    _naive_weights(axes[0], t, S, s)
+    axes[0].set_title("naive weights: break once exp overflows", fontsize=10)
+    axes[0].legend(fontsize=8, loc="center left")
+    ax = axes[1]
+    for k in range(len(s)):
+        ax.semilogx(t, shifted[:, k], color=STABLE, lw=2, alpha=0.7,
+                    label="t s$_j$ - max$_k$ t s$_k$" if k == 0 else None)
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.axhspan(-1e6, -745, color="#999999", alpha=0.2, label="below -745: exp underflows to 0 (harmless)")
+    ax.set_ylim(shifted.min() * 2, 1.0)
+    ax.set_xlabel("scale t of the scores t · s")
+    ax.set_ylabel("shifted score (symlog)")
+    ax.set_title("shifted scores: all ≤ 0, the largest exactly 0,\nso exp of each lies in [0, 1]", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    return axes
+
+
+def softmax_stable(softmax, scores=(2.0, 1.0, 0.5, -1.0), ax=None):
+    """The learner's softmax(t s) (blue) over the naive weights (orange) for a growing scale t: the two agree
+    where the naive form works, and the learner's stays finite where it breaks."""
+    s = np.asarray(scores, float)  # (k,)
+    t, S = _scaled_scores(s)  # (m,), (m, k)
+    stable = np.asarray(softmax(S, axis=1), float).reshape(S.shape)  # the learner's, before any axes
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for k in range(len(s)):
+        ax.semilogx(t, stable[:, k], color=STABLE, lw=2.5, alpha=0.45,
+                    label="your softmax(t s)" if k == 0 else None)
+    _naive_weights(ax, t, S, s)
+    ax.set_title(f"scores t · s, s = {tuple(float(v) for v in s)}: your softmax and the naive form", fontsize=10)
+    ax.legend(fontsize=8, loc="center left")
     return ax
 
 
@@ -242,18 +280,20 @@ def hull_and_outputs(V, Z, A=None, ax=None, title="outputs inside the hull of th
     return ax
 
 
-def mixing(X, W_q, W_k, W_v, pattern, beta=1.0, ax=None):
+def mixing(X, W_q, W_k, W_v, pattern, head, beta=1.0, ax=None):
     """Z = A V with A = softmax(beta Q K^T / sqrt(d_k)): beta -> 0 sends every output to the mean of the values,
     a large beta sends each output to the one value it reads most.
 
-    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); beta scales the logits through W_q.
+    ``pattern`` is an attention_pattern(X, W_q, W_k) and ``head`` an attention_head(X, W_q, W_k, W_v)
+    (the learner's); beta scales the logits through W_q. The pattern draws the lines, the head the outputs.
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
     A = np.asarray(pattern(X, beta * W_q, W_k), float)  # (n, n)
+    Z = np.asarray(head(X, beta * W_q, W_k, W_v), float)  # (n, 2)
     V = X @ W_v  # (n, 2)
     view = 1.15 * np.abs(V).max()
-    hull_and_outputs(V, A @ V, A, ax=ax, view=view, title=f"logits × {beta:g}: outputs $z_i$ in the hull of the $v_j$")
-    return ax
+    return hull_and_outputs(V, Z, A, ax=ax, view=view,
+                            title=f"logits × {beta:g}: outputs $z_i$ in the hull of the $v_j$")
 
 
 def commuting_square(X, A, W_v, axes=None):
@@ -274,10 +314,14 @@ def commuting_square(X, A, W_v, axes=None):
     return axes
 
 
-def ov_writes(X, A, W_v, W_o, ax=None):
-    """A head with d_head = 1: its output A X W_v W_o lies on the line of W_o's row, whatever the tokens."""
+def ov_writes(X, A, W_v, W_o, ov, ax=None):
+    """A head with d_head = 1: its output A X W_OV lies on the line of W_o's row, whatever the tokens.
+
+    ``A`` is a given pattern (the lesson's hand-set A_given), ``ov`` the learner's ov_circuit(W_v, W_o).
+    """
     X, A, W_v, W_o = (np.asarray(a, float) for a in (X, A, W_v, W_o))  # (n, 2), (n, n), (2, 1), (1, 2)
-    out = A @ X @ W_v @ W_o  # (n, 2)
+    W_ov = np.asarray(ov(W_v, W_o), float).reshape(X.shape[1], W_o.shape[1])  # (2, 2), the learner's
+    out = A @ X @ W_ov  # (n, 2)
     ax = plane(ax)
     tokens(X, ax=ax, hull=False, size=35)
     u = W_o[0] / np.linalg.norm(W_o[0])
@@ -286,7 +330,7 @@ def ov_writes(X, A, W_v, W_o, ax=None):
     outputs(out, ax=ax, name="o")
     square_limits(ax, [X, out], pad=0.15, origin=True)
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title("X → A X W$_v$ W$_o$ (rank 1)", fontsize=11)
+    ax.set_title("X → A X W$_{OV}$, your W$_{OV}$ (rank 1)", fontsize=11)
     return ax
 
 
@@ -339,30 +383,38 @@ def residual_update(X, U, ax=None, title="each token plus what the heads write")
     return ax
 
 
-def not_linear(X, W_q, W_k, W_v, pattern, c=2.0, axes=None):
+def not_linear(X, W_q, W_k, W_v, pattern, head, c=2.0, axes=None):
     """The pattern of X and of c X differ (logits scale by c^2), so Z(c X) is not c Z(X).
 
-    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's).
+    ``pattern`` is an attention_pattern(X, W_q, W_k) and ``head`` an attention_head(X, W_q, W_k, W_v)
+    (the learner's): the pattern draws the heat maps, the head the outputs.
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
     A1, A2 = np.asarray(pattern(X, W_q, W_k), float), np.asarray(pattern(c * X, W_q, W_k), float)
-    Z1, Z2 = A1 @ X @ W_v, A2 @ (c * X) @ W_v  # (n, 2) each
+    Z = _head_pair(head, X, W_q, W_k, W_v, c)  # the learner's, before any axes
     axes = _axes(axes, 1, 3, (13, 4.1))
     heatmap(A1, ax=axes[0], title="pattern of X")
     heatmap(A2, ax=axes[1], title=f"pattern of {c:g} X: sharper")
-    scaled(X, W_q, W_k, W_v, pattern, c, ax=axes[2], Z=(Z1, Z2))
+    _draw_scaled(X, W_v, c, Z, axes[2])
     return axes
 
 
-def scaled(X, W_q, W_k, W_v, pattern, c=2.0, ax=None, Z=None):
+def _head_pair(head, X, W_q, W_k, W_v, c):
+    """(Z(X), Z(c X)) from the learner's attention_head."""
+    return np.asarray(head(X, W_q, W_k, W_v), float), np.asarray(head(c * X, W_q, W_k, W_v), float)
+
+
+def scaled(X, W_q, W_k, W_v, head, c=2.0, ax=None):
     """c Z(X) (the linear guess, hollow) against Z(c X) (the head, filled), inside the hull of c X W_v.
 
-    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); ``Z`` = (Z(X), Z(c X)) when already known.
+    ``head`` is an attention_head(X, W_q, W_k, W_v) (the learner's).
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
-    if Z is None:
-        Z = (np.asarray(pattern(X, W_q, W_k), float) @ X @ W_v,
-             np.asarray(pattern(c * X, W_q, W_k), float) @ (c * X) @ W_v)
+    return _draw_scaled(X, W_v, c, _head_pair(head, X, W_q, W_k, W_v, c), ax)
+
+
+def _draw_scaled(X, W_v, c, Z, ax):
+    """The panel of `scaled`, from Z = (Z(X), Z(c X)) already computed."""
     guess, actual = c * Z[0], Z[1]
     V = c * X @ W_v  # (n, 2)
     ax = plane(ax)
@@ -381,24 +433,26 @@ def scaled(X, W_q, W_k, W_v, pattern, c=2.0, ax=None, Z=None):
     return ax
 
 
-def collapse_limit(X, W_q, W_k, W_v, pattern, betas=np.linspace(0.0, 3.0, 61), axes=None):
+def collapse_limit(X, W_q, W_k, W_v, pattern, head, betas=np.linspace(0.0, 3.0, 61), axes=None):
     """Where "for a given pattern, a change of basis" stops: the mixing A itself can collapse.
 
     Left: the pattern at zero logits (infinite temperature): every row uniform, rank 1.
     Middle: then every output is the mean of the values, one point. Right: the singular values of
     A against the logit factor beta: all but one fall to 0 as beta -> 0 (the causal running
     average, lower triangular with a positive diagonal, stays invertible: the lesson says so in words).
-    ``pattern`` is an attention_pattern(X, W_q, W_k) (the learner's); beta scales the logits through W_q.
+    ``pattern`` is an attention_pattern(X, W_q, W_k) and ``head`` an attention_head(X, W_q, W_k, W_v)
+    (the learner's); beta scales the logits through W_q.
     """
     X, W_q, W_k, W_v = (np.asarray(a, float) for a in (X, W_q, W_k, W_v))
     A0 = np.asarray(pattern(X, 0.0 * W_q, W_k), float)  # (n, n), every entry 1/n
+    Z0 = np.asarray(head(X, 0.0 * W_q, W_k, W_v), float)  # (n, 2), every row the mean of the values
+    sv = np.array([np.linalg.svd(np.asarray(pattern(X, b * W_q, W_k), float), compute_uv=False)
+                   for b in betas])  # (k, n); the learner's functions all run before any axes
     axes = _axes(axes, 1, 3, (13.5, 4.3))
     heatmap(A0, ax=axes[0], title=f"A at logits × 0: every row uniform\nrank {np.linalg.matrix_rank(A0)}")
     V = X @ W_v
-    hull_and_outputs(V, A0 @ V, A0, ax=axes[1], view=1.15 * np.abs(V).max(),
+    hull_and_outputs(V, Z0, A0, ax=axes[1], view=1.15 * np.abs(V).max(),
                      title="so every output $z_i$ is the mean:\nsix tokens on one point")
-    sv = np.array([np.linalg.svd(np.asarray(pattern(X, b * W_q, W_k), float), compute_uv=False)
-                   for b in betas])  # (k, n)
     ax = axes[2]
     for i in range(sv.shape[1]):
         ax.semilogy(betas, np.maximum(sv[:, i], 1e-17), color="#0072b2" if i == 0 else "#999999", lw=1.5)

@@ -1,9 +1,13 @@
 """Figures of lesson 3: a skip connection adds a cone to its input and keeps the input's geometry.
 
-Plain NumPy inside (the residual block is written out here, never imported):
-the figures teach, they do not depend on the learner's code. Helpers that
-draw one panel take ``ax=None`` and return the axis; helpers that draw several
-take ``axes=None`` and return them.
+No exercise's answer is computed here: no residual block, no branch, no inverse.
+Figures that need one take the learner's function as an argument (``block`` is
+the learner's ``residual_block(X, W, b) = X + relu(X W^T + b)``, ``invert`` the
+learner's ``invert_residual(y, W, b, n_steps)``), and call it before they make
+their axes; the lesson calls them inside ``needs(...)``. The plain layer
+relu(W x + b) is the block's branch, ``block(X, W, b) - X``. Helpers that draw
+one panel take ``ax=None`` and return the axis; helpers that draw several take
+``axes=None`` and return them.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,18 +25,14 @@ FLIPPED = "#e66101"  # a grid cell turned inside out (det J < 0)
 COVERED_TWICE = "#5e3c99"  # an output reached from two inputs
 
 
-def _relu(Z):
-    return np.maximum(Z, 0.0)
+def _run(block, X, W, b):
+    """The learner's block on a batch X (n, d), as floats of X's shape."""
+    return np.asarray(block(X, W, b), float).reshape(np.shape(X))
 
 
-def _block(X, W, b):
-    """x + relu(W x + b) on a batch (n, d)."""
-    return X + _relu(X @ W.T + b)  # (n, d)
-
-
-def _plain(X, W, b):
-    """relu(W x + b) on a batch (n, d)."""
-    return _relu(X @ W.T + b)  # (n, d)
+def _branch(block, X, W, b):
+    """relu(X W^T + b), the plain layer, read off the learner's block as block(X, W, b) - X."""
+    return _run(block, X, W, b) - X
 
 
 def _axes(axes, nrows, ncols, figsize):
@@ -74,10 +74,14 @@ def cone(vectors, ax=None, origin=(0.0, 0.0), reach=10.0, color=COLORS["kept"], 
     return ax
 
 
-def skip_plus_branch(x, W1, b1, W2, ax=None, lim=3.0):
-    """One point: y = x + W2 c with c = relu(W1 x + b1) >= 0, so y lies in the cone of W2's columns placed at x."""
+def skip_plus_branch(x, W1, b1, W2, block, ax=None, lim=3.0):
+    """One point: y = x + W2 c with c = relu(W1 x + b1) >= 0, so y lies in the cone of W2's columns placed at x.
+
+    ``block`` is the learner's residual_block: the branch's activations are c = block(x, W1, b1) - x
+    (W1 square, h = d = 2, as in the lesson's figure).
+    """
     x, W1, b1, W2 = (np.asarray(a, float) for a in (x, W1, b1, W2))  # (2,), (2, 2), (2,), (2, 2)
-    c = _relu(W1 @ x + b1)  # (2,)
+    c = _branch(block, x[None], W1, b1)[0]  # (2,), >= 0
     y = x + W2 @ c  # (2,)
     ax = plane(ax, lim=lim)
     cone(W2, ax=ax, origin=x, label="x + first orthant of $W_2$")
@@ -98,12 +102,15 @@ def skip_plus_branch(x, W1, b1, W2, ax=None, lim=3.0):
     return ax
 
 
-def shift_field(W1, b1, W2, ax=None, lim=3.0, n=7, shrink=0.5):
-    """Arrows x -> x + shrink (y - x), y = x + W2 relu(W1 x + b1), over a grid: every shift points into the cone of W2."""
+def shift_field(W1, b1, W2, block, ax=None, lim=3.0, n=7, shrink=0.5):
+    """Arrows x -> x + shrink (y - x), y = x + W2 relu(W1 x + b1), over a grid: every shift points into the cone of W2.
+
+    ``block`` is the learner's residual_block: the branch's activations are block(X, W1, b1) - X.
+    """
     W1, b1, W2 = (np.asarray(a, float) for a in (W1, b1, W2))
     g = np.linspace(-lim * 0.8, lim * 0.8, n)
     X = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)  # (n*n, 2)
-    S = _relu(X @ W1.T + b1) @ W2.T  # (n*n, 2), the shifts y - x
+    S = _branch(block, X, W1, b1) @ W2.T  # (n*n, 2), the shifts y - x
     ax = plane(ax, lim=lim)
     cone(W2, ax=ax, alpha=0.45, label="first orthant of $W_2$ (at 0)")
     for k in range(2):
@@ -119,11 +126,15 @@ def shift_field(W1, b1, W2, ax=None, lim=3.0, n=7, shrink=0.5):
     return ax
 
 
-def decomposition(x, W1, b1, W2, axes=None):
-    """Both views of y = x + W2 relu(W1 x + b1): one point taken apart (left), the shifts of many points (right)."""
+def decomposition(x, W1, b1, W2, block, axes=None):
+    """Both views of y = x + W2 relu(W1 x + b1): one point taken apart (left), the shifts of many points (right).
+
+    ``block`` is the learner's residual_block (its branch with W1 gives the activations c).
+    """
+    _branch(block, np.asarray(x, float)[None], np.asarray(W1, float), np.asarray(b1, float))  # waits before any axes
     axes = _axes(axes, 1, 2, (10, 4.9)).ravel()
-    skip_plus_branch(x, W1, b1, W2, ax=axes[0])
-    shift_field(W1, b1, W2, ax=axes[1])
+    skip_plus_branch(x, W1, b1, W2, block, ax=axes[0])
+    shift_field(W1, b1, W2, block, ax=axes[1])
     return axes
 
 
@@ -150,41 +161,47 @@ def _signed_areas(Q):
     return 0.5 * np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)  # (k,)
 
 
-def plain_vs_residual(Ws, bs, depths=(0, 1, 3, 10), branch_scale=0.35, axes=None, lim=2.0):
+def plain_vs_residual(Ws, bs, block, depths=(0, 1, 3, 10), branch_scale=0.35, axes=None, lim=2.0):
     """The same grid after k plain layers relu(W x + b) (top) and k residual blocks x + relu(s W x + s b) (bottom).
 
+    ``block`` is the learner's residual_block; a plain layer is its branch, block(P, W, b) - P.
     Each panel zooms to its own points (the shape matters, not the size) and counts the grid cells
     that still have an area: a crushed cell is a region the layers can no longer tell apart.
     """
-    axes = _axes(axes, 2, len(depths), (2.6 * len(depths), 5.8))
     e1, e2 = grid_lines(lim, n=9, m=9 * 16 - 15)
     area0 = _signed_areas(_cells(e1))
-    stacks = (("plain", _plain), ("residual", lambda P, W, b: _block(P, branch_scale * W, branch_scale * b)))
-    for row, (name, step) in enumerate(stacks):
-        for col, k in enumerate(depths):
+    stacks = (("plain", lambda P, W, b: _branch(block, P, W, b)),
+              ("residual", lambda P, W, b: _run(block, P, branch_scale * W, branch_scale * b)))
+    panels = []  # every stack run first: the learner's block before any axes
+    for name, step in stacks:
+        for k in depths:
             a, b = e1, e2
             for W, bias in zip(Ws[:k], bs[:k]):
                 a = _map_lines(lambda P: step(P, W, bias), a)
                 b = _map_lines(lambda P: step(P, W, bias), b)
-            ax = axes[row, col]
-            draw_grid(a, b, ax=ax, lw=0.9)
-            crossings = a[:, ::16].reshape(-1, 2)
-            ax.plot(crossings[:, 0], crossings[:, 1], ".", color=COLORS["data"], ms=3, zorder=3)
-            square_limits(ax, [a, b], pad=0.08)
-            alive = np.mean(np.abs(_signed_areas(_cells(a))) > 1e-6 * np.abs(area0))
-            ax.set_xlabel(f"{alive:.0%} of cells keep an area", fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(f"{name}, {k} layer{'s' if k != 1 else ''}", fontsize=10)
+            panels.append((name, k, a, b))
+    axes = _axes(axes, 2, len(depths), (2.6 * len(depths), 5.8))
+    for i, (name, k, a, b) in enumerate(panels):
+        row, col = divmod(i, len(depths))
+        ax = axes[row, col]
+        draw_grid(a, b, ax=ax, lw=0.9)
+        crossings = a[:, ::16].reshape(-1, 2)
+        ax.plot(crossings[:, 0], crossings[:, 1], ".", color=COLORS["data"], ms=3, zorder=3)
+        square_limits(ax, [a, b], pad=0.08)
+        alive = np.mean(np.abs(_signed_areas(_cells(a))) > 1e-6 * np.abs(area0))
+        ax.set_xlabel(f"{alive:.0%} of cells keep an area", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{name}, {k} layer{'s' if k != 1 else ''}", fontsize=10)
     return axes
 
 
 def grid_under(f, ax=None, lim=2.0, title="the grid after the block"):
     """The square grid pushed through a batch map f ((n, 2) -> (n, 2)), drawn over the faint original."""
     e1, e2 = grid_lines(lim)
+    a, b = _map_lines(f, e1), _map_lines(f, e2)  # f (the learner's block) first, before any axes
     ax = plane(ax, lim=lim)
     draw_grid(e1, e2, ax=ax, lw=0.6, alpha=0.2)
-    a, b = _map_lines(f, e1), _map_lines(f, e2)
     draw_grid(a, b, ax=ax)
     square_limits(ax, [e1, a, b], pad=0.05)
     ax.set_title(title, fontsize=11)
@@ -195,28 +212,29 @@ def grid_under(f, ax=None, lim=2.0, title="the grid after the block"):
 _PATTERN_COLORS = {0: "#d9d9d9", 1: "#a6d854", 2: COLORS["kept"]}
 
 
-def _circle_images(W, b, lim, n, r, m=60):
+def _circle_images(block, W, b, lim, n, r, m=60):
     g = np.linspace(-lim, lim, n)
     centres = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)  # (k, 2)
     t = np.linspace(0, 2 * np.pi, m)
     ring = r * np.stack([np.cos(t), np.sin(t)], axis=-1)  # (m, 2)
     circles = centres[:, None, :] + ring[None]  # (k, m, 2)
-    on = (centres @ W.T + b > 0).sum(axis=1)  # (k,) units on at the centre
+    on = (_branch(block, centres, W, b) > 0).sum(axis=1)  # (k,) units on at the centre: relu(z) > 0 iff z > 0
     return circles, on
 
 
-def local_circles(W, b, axes=None, lim=2.0, n=5, r=0.3):
+def local_circles(W, b, block, axes=None, lim=2.0, n=5, r=0.3):
     """Small circles (left), their images under relu(W x + b) (middle) and under x + relu(W x + b) (right).
 
+    ``block`` is the learner's residual_block; the plain layer is its branch, block(P, W, b) - P.
     Near a point the layer acts as its Jacobian: D W for the plain layer (a unit that is off
     squashes the circle flat), I + D W for the residual block (it only stretches the circle).
     """
     W, b = np.asarray(W, float), np.asarray(b, float)
-    axes = _axes(axes, 1, 3, (11, 3.9)).ravel()
-    circles, on = _circle_images(W, b, lim, n, r)
+    circles, on = _circle_images(block, W, b, lim, n, r)
     panels = [("small circles, coloured by units on", circles),
-              ("plain: J = D W", _map_lines(lambda P: _plain(P, W, b), circles)),
-              ("residual: J = I + D W", _map_lines(lambda P: _block(P, W, b), circles))]
+              ("plain: J = D W", _map_lines(lambda P: _branch(block, P, W, b), circles)),
+              ("residual: J = I + D W", _map_lines(lambda P: _run(block, P, W, b), circles))]
+    axes = _axes(axes, 1, 3, (11, 3.9)).ravel()
     colours = [_PATTERN_COLORS[int(k)] for k in on]
     for ax, (title, shapes) in zip(axes, panels):
         ax.add_collection(PolyCollection(list(shapes), facecolors=colours, edgecolors=COLORS["data"],
@@ -254,30 +272,30 @@ def det_map(P, dets, ax=None, title="det J over the plane"):
     return ax
 
 
-def _iterates(y, W, b, n_steps):
-    """x_0 = y, x_{t+1} = y - relu(W x_t + b): the fixed-point iteration, every step kept."""
-    xs = [y]
-    for _ in range(n_steps):
-        xs.append(y - _relu(W @ xs[-1] + b))
-    return np.array(xs)  # (n_steps + 1, d)
+def _iterates(invert, y, W, b, n_steps):
+    """x_0, ..., x_{n_steps}: the learner's invert_residual stopped after t = 0, 1, ..., n_steps steps."""
+    return np.array([np.asarray(invert(y, W, b, n_steps=t), float).reshape(np.shape(y))
+                     for t in range(n_steps + 1)])  # (n_steps + 1, d)
 
 
-def fixed_point(ys, W, b, n_steps=30, axes=None):
+def fixed_point(ys, W, b, invert, n_steps=30, axes=None):
     """Left: the iterates x_t walking from y to the x with x + relu(W x + b) = y. Right: their error, and ||W||^t.
 
+    ``invert`` is the learner's invert_residual(y, W, b, n_steps): x_t is it stopped after t steps,
+    the solution x it run for 200.
     x <- y - relu(W x + b) moves every error by at most ||W|| (ReLU never lengthens a difference),
     so with ||W|| < 1 the errors shrink at least geometrically.
     """
     ys, W, b = np.asarray(ys, float), np.asarray(W, float), np.asarray(b, float)  # (k, 2), (2, 2), (2,)
+    runs = [(_iterates(invert, y, W, b, n_steps), np.asarray(invert(y, W, b, n_steps=200), float).reshape(y.shape))
+            for y in ys]  # the learner's inverse first, before any axes
     axes = _axes(axes, 1, 2, (9.5, 4.2)).ravel()
     norm = np.linalg.norm(W, 2)
     ax = plane(axes[0])
     colours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a"]
     seen = []
-    for k, y in enumerate(ys):
-        xs = _iterates(y, W, b, 200)
-        x_star, c = xs[-1], colours[k % len(colours)]
-        path = xs[: n_steps + 1]
+    for k, (y, (path, x_star)) in enumerate(zip(ys, runs)):
+        c = colours[k % len(colours)]
         seen.append(path)
         ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1, alpha=0.7)
         ax.plot(path[:, 0], path[:, 1], ".", color=c, ms=5)
@@ -316,16 +334,12 @@ def round_trip(X, Y, X_back, ax=None, lim=3.0):
     return ax
 
 
-def _cobweb(ax, g, x0, n_steps, xlim, colour):
-    """The cobweb of x_{t+1} = g(x_t): up to the graph of g, across to the diagonal, and again."""
-    xs = [x0]
-    for _ in range(n_steps):
-        xs.append(g(xs[-1]))
-    xs = np.clip(np.array(xs), -1e3, 1e3)  # (n_steps + 1,)
+def _cobweb(ax, t, g_t, xs, xlim, colour):
+    """The cobweb of x_{t+1} = g(x_t): up to the graph of g (values g_t over t), across to the diagonal, and again."""
+    xs = np.clip(np.asarray(xs, float), -1e3, 1e3)  # (n_steps + 1,)
     px = np.append(np.repeat(xs[:-1], 2), xs[-1])  # x_0, x_0, x_1, x_1, ...
     py = np.append(np.stack([xs[:-1], xs[1:]], axis=1).ravel(), xs[-1])  # x_0, x_1, x_1, x_2, ...
-    t = np.linspace(*xlim, 400)
-    ax.plot(t, g(t), color=colour, lw=2, label="g(x) = y - relu(w x + b)")
+    ax.plot(t, g_t, color=colour, lw=2, label="g(x) = y - relu(w x + b)")
     ax.plot(t, t, color="black", lw=0.8, label="diagonal: g(x) = x")
     ax.plot(px, py, color=COLORS["data"], lw=0.9, alpha=0.8)
     ax.plot(xs[0], xs[0], "o", color=COLORS["data"], ms=5)
@@ -339,16 +353,25 @@ def _cobweb(ax, g, x0, n_steps, xlim, colour):
     return ax
 
 
-def fold_1d(w_small=-0.6, w_big=-1.6, b=1.0, y=0.3, axes=None):
+def fold_1d(block, invert, w_small=-0.6, w_big=-1.6, b=1.0, y=0.3, axes=None, n_steps=25):
     """One unit, x + relu(w x + b). Left: with |w| < 1 the graph only rises (one x per y); with |w| > 1 it folds.
 
     Middle and right: the cobweb of x <- y - relu(w x + b), settling when |w| < 1, thrown out when |w| > 1.
+    ``block`` and ``invert`` are the learner's residual_block and invert_residual, run with d = 1:
+    the graphs are block(x) and g(x) = y - (block(x) - x), the iterates invert_residual stopped after t steps.
     """
-    axes = _axes(axes, 1, 3, (11.5, 3.9)).ravel()
     t = np.linspace(-3, 3, 400)
+    T, yy, bb = t[:, None], np.array([y], float), np.array([b], float)  # (400, 1), (1,), (1,)
+    runs = []  # the learner's functions first, before any axes
+    for w in (w_small, w_big):
+        W = np.array([[w]], float)  # (1, 1)
+        graph = _run(block, T, W, bb)[:, 0]  # (400,), x + relu(w x + b)
+        xs = _iterates(invert, yy, W, bb, n_steps)[:, 0]  # (n_steps + 1,)
+        runs.append((graph, y - (graph - t), xs))
+    axes = _axes(axes, 1, 3, (11.5, 3.9)).ravel()
     ax = axes[0]
-    for w, c in ((w_small, COLORS["e2"]), (w_big, FLIPPED)):
-        ax.plot(t, t + _relu(w * t + b), color=c, lw=2, label=f"x + relu({w:g} x + {b:g})")
+    for w, c, (graph, _, _) in zip((w_small, w_big), (COLORS["e2"], FLIPPED), runs):
+        ax.plot(t, graph, color=c, lw=2, label=f"x + relu({w:g} x + {b:g})")
     ax.axhline(y, color=COLORS["data"], lw=1, ls="--")
     ax.text(-2.9, y + 0.12, f"y = {y:g}", fontsize=9, color=COLORS["data"])
     ax.axhline(1.5, color=COLORS["data"], lw=1, ls=":")
@@ -360,34 +383,35 @@ def fold_1d(w_small=-0.6, w_big=-1.6, b=1.0, y=0.3, axes=None):
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     ax.set_title("the block: rises, or folds", fontsize=11)
-    _cobweb(axes[1], lambda x: y - _relu(w_small * x + b), y, 25, (-3, 3), COLORS["e2"])
+    _cobweb(axes[1], t, runs[0][1], runs[0][2], (-3, 3), COLORS["e2"])
     axes[1].set_title(f"w = {w_small:g}: the iterates settle", fontsize=11)
-    _cobweb(axes[2], lambda x: y - _relu(w_big * x + b), y, 25, (-3, 3), FLIPPED)
+    _cobweb(axes[2], t, runs[1][1], runs[1][2], (-3, 3), FLIPPED)
     axes[2].set_title(f"w = {w_big:g}: no x exists, they run off", fontsize=11)
     axes[1].legend(fontsize=8, loc="upper left")
     return axes
 
 
-def fold_2d(W0, b, scale=1.0, ax=None, lim=2.0, n=21, res=120):
+def fold_2d(W0, b, block, scale=1.0, ax=None, lim=2.0, n=21, res=120):
     """Left: the grid, orange where x + relu(s W0 x + b) turns cells inside out (det J < 0). Right: after the block.
 
+    ``block`` is the learner's residual_block.
     Right: each output point is coloured by how many input cells land on it (pale once, dark twice),
     with the flipped cells outlined: where the block folds the plane, two layers lie on each other.
     Draws two panels inside `ax` (so a slider can redraw it) and returns `ax`.
     """
     W, b = scale * np.asarray(W0, float), np.asarray(b, float)
+    g = np.linspace(-lim, lim, n)
+    P = np.stack(np.meshgrid(g, g), axis=-1)  # (n, n, 2), P[i, j] = (g[j], g[i])
+    cells = np.stack([P[:-1, :-1], P[:-1, 1:], P[1:, 1:], P[1:, :-1]], axis=2).reshape(-1, 4, 2)  # (k, 4, 2)
+    images = _run(block, cells.reshape(-1, 2), W, b).reshape(cells.shape)  # the learner's block, before any axes
+    flipped = _signed_areas(images) < -1e-9 * _signed_areas(cells)
+    colours = [FLIPPED if f else KEPT_CELL for f in flipped]
+    e1, e2 = grid_lines(lim, n=9)
+    moved = tuple(_map_lines(lambda Q: _run(block, Q, W, b), lines) for lines in (e1, e2))
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.4))
     ax.set_axis_off()
     before, after = ax.inset_axes([0.0, 0.0, 0.45, 0.9]), ax.inset_axes([0.55, 0.0, 0.45, 0.9])
-    g = np.linspace(-lim, lim, n)
-    P = np.stack(np.meshgrid(g, g), axis=-1)  # (n, n, 2), P[i, j] = (g[j], g[i])
-    cells = np.stack([P[:-1, :-1], P[:-1, 1:], P[1:, 1:], P[1:, :-1]], axis=2).reshape(-1, 4, 2)  # (k, 4, 2)
-    images = _block(cells.reshape(-1, 2), W, b).reshape(cells.shape)
-    flipped = _signed_areas(images) < -1e-9 * _signed_areas(cells)
-    colours = [FLIPPED if f else KEPT_CELL for f in flipped]
-    e1, e2 = grid_lines(lim, n=9)
-    moved = tuple(_map_lines(lambda Q: _block(Q, W, b), lines) for lines in (e1, e2))
     plane(before, lim=lim)
     before.add_collection(PolyCollection(list(cells), facecolors=colours, edgecolors="none", alpha=0.6, zorder=2))
     draw_grid(e1, e2, ax=before, lw=0.6, alpha=0.5)
