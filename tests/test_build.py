@@ -1,5 +1,7 @@
-"""One source of truth: the student lessons and practice keys that ship are what `actspace build` makes now."""
+"""One source of truth: the student lessons, practice keys and given figure numbers that ship are what
+`actspace build` makes now."""
 import json
+import math
 
 import nbformat
 import numpy as np
@@ -13,7 +15,7 @@ from grader.course.course import lessons_in
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     root = tmp_path_factory.mktemp("rebuilt")
-    build.build(root / "lessons", root / "keys")
+    build.build(root / "lessons", root / "keys", root / "data")
     return root
 
 
@@ -54,3 +56,27 @@ def test_practice_keys_have_not_drifted_from_the_reference(rebuilt):
     for name in shipped:
         _same(json.loads((build.KEYS / name).read_text()), json.loads((rebuilt / "keys" / name).read_text()),
               f"actspace/keys/{name} (run `actspace build`)")
+
+
+def _close(a, b, where):
+    """Equal structure and text; numbers equal to 1e-9 (a least-squares fit on another BLAS rounds otherwise)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), where
+        for k in a:
+            _close(a[k], b[k], f"{where}/{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float):
+        assert isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), where
+    else:
+        assert a == b, where
+
+
+def test_given_figure_numbers_have_not_drifted_from_the_reference(rebuilt):
+    made = sorted(p.name for p in (rebuilt / "data").glob("*_given.json"))
+    assert made and made == sorted(p.name for p in build.DATA.glob("*_given.json"))
+    for name in made:
+        _close(json.loads((build.DATA / name).read_text()), json.loads((rebuilt / "data" / name).read_text()),
+               f"actspace/data/{name} (run `actspace build`)")

@@ -1,2 +1,2 @@
 """Training scripts of the course's shipped models. Not packaged: it holds working attention and
-LayerNorm code, the answers to exercises of lessons 4-5."""
+LayerNorm code and a ReLU network's forward pass, the answers to exercises of lessons 3-6."""

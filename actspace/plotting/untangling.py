@@ -1,54 +1,37 @@
 """Figures of lesson 6: a tangled data set, and what each layer of a trained network does to it.
 
 Dense-layer convention: a layer is x -> W x + b, on a batch X @ W.T + b. The
-measurements (PCA, participation ratio, linear probe) are computed here in
-plain NumPy, so the teaching figures never wait for the learner's code.
+measurements (PCA, participation ratio, linear probe) are the learner's
+exercises: the figures take the learner's functions, or the numbers
+``actspace.training.given_measures`` ships for the figures shown before the
+exercises; nothing here computes them.
 """
 import matplotlib.pyplot as plt
 import numpy as np
-
-from actspace import training
 
 # Okabe-Ito colours (colour-blind safe)
 CLASS = np.array(["#0072B2", "#E69F00"])  # class 0, class 1
 C = {"plain": "#CC79A7", "residual": "#009E73", "line": "#333333", "dead": "#D55E00"}
 
 
-def _pca2(H):
-    """(n, 2): the centred rows of H in its top two principal directions (zeros where there is no spread)."""
-    Hc = H - H.mean(axis=0)  # (n, d)
-    _, _, Vt = np.linalg.svd(Hc, full_matrices=False)
-    P = Hc @ Vt[:2].T  # (n, min(2, d))
-    return np.hstack([P, np.zeros((len(H), 2 - P.shape[1]))])
-
-
-def _probe(H, y):
-    """Least-squares weights on [H, 1] against 2y - 1, and the training accuracy of their sign."""
-    A = np.hstack([H, np.ones((len(H), 1))])  # (n, d + 1)
-    w = np.linalg.lstsq(A, 2.0 * y - 1.0, rcond=None)[0]  # (d + 1,)
-    return w, float(np.mean((A @ w > 0) == (y == 1)))
-
-
-def _participation(H):
-    """(sum lambda)^2 / sum lambda^2 of the covariance of H; 0 for a cloud with no spread at all."""
-    lam = np.clip(np.linalg.eigvalsh(np.atleast_2d(np.cov(H, rowvar=False))), 0.0, None)
-    return float(lam.sum() ** 2 / np.sum(lam ** 2)) if lam.sum() > 1e-12 else 0.0
-
-
-def measure(layers, y):
-    """(participation ratios, probe accuracies), one of each per layer in `layers`."""
+def measure(layers, y, pr, probe):
+    """(participation ratios, probe accuracies), one of each per layer, by the functions pr(H) and probe(H, y)."""
     y = np.asarray(y)
-    return ([_participation(H) for H in layers], [_probe(H, y)[1] for H in layers])
+    return ([float(pr(H)) for H in layers], [float(probe(H, y)) for H in layers])
 
 
 # ---------------------------------------------------------------- the data
 
-def spirals_figure(X, y, ax=None):
-    """The two classes, and the best a straight line can do (a least-squares linear probe)."""
+def spirals_figure(X, y, cut, accuracy, ax=None):
+    """The two classes, and the best a straight line can do: the cut w1 x1 + w2 x2 + b = 0 and its accuracy.
+
+    ``cut`` (w1, w2, b) and ``accuracy`` are given: the lesson's least-squares
+    linear probe of the input (``training.given_measures()``, layer 0).
+    """
     ax = ax or plt.subplots(figsize=(4.6, 4.6))[1]
     X, y = np.asarray(X, float), np.asarray(y)
     ax.scatter(*X.T, c=CLASS[y], s=10)
-    (w1, w2, b), acc = _probe(X, y)
+    (w1, w2, b), acc = np.asarray(cut, float), float(accuracy)
     t = np.linspace(-1.2, 1.2, 2)
     if abs(w2) > abs(w1):
         ax.plot(t, -(w1 * t + b) / w2, color=C["line"], ls="--", lw=1.5)
@@ -65,14 +48,24 @@ def spirals_figure(X, y, ax=None):
 
 # ---------------------------------------------------------------- layer by layer
 
-def layers_figure(layers, y, axes=None, title=None):
+def layers_figure(layers, y, pca, measures=None, axes=None, title=None):
     """One panel per layer: its activations on their top two principal directions, coloured by class.
 
-    Each panel says how many directions the layer uses (participation ratio,
-    PR) and how well a straight cut separates the classes there (probe).
+    ``pca(H, k)`` (the learner's pca_project) gives the coordinates. With
+    ``measures`` = (participation ratios, probe accuracies), one per layer,
+    each panel also says how many directions the layer uses (PR) and how well
+    a straight cut separates the classes there (probe).
     """
     y = np.asarray(y)
     n = len(layers)
+    points = []
+    for H in layers:  # the learner's function first: a figure that waits for it leaves no empty axes
+        P = np.asarray(pca(np.asarray(H, float), min(2, np.asarray(H).shape[1])), float).reshape(len(H), -1)
+        points.append(np.hstack([P, np.zeros((len(H), 2 - P.shape[1]))]))  # a 1-unit layer: its one coordinate, 0
+    if measures is not None:
+        prs, accs = measures
+        if not len(prs) == len(accs) == n:
+            raise ValueError("measures: one participation ratio and one probe accuracy per layer")
     if axes is None:
         ncols = n if n <= 4 else int(np.ceil(n / 2))
         nrows = int(np.ceil(n / ncols))
@@ -80,9 +73,7 @@ def layers_figure(layers, y, axes=None, title=None):
         for ax in axes.flat[n:]:
             ax.axis("off")
         axes = axes.flat[:n]
-    prs, accs = measure(layers, y)
-    for l, (ax, H) in enumerate(zip(axes, layers)):
-        P = _pca2(np.asarray(H, float))
+    for l, (ax, H, P) in enumerate(zip(axes, layers, points)):
         ax.scatter(*P.T, c=CLASS[y], s=4)
         ax.set_aspect("equal", adjustable="datalim")  # true proportions: a flat cloud looks flat
         ax.set_xticks([])
@@ -90,9 +81,10 @@ def layers_figure(layers, y, axes=None, title=None):
         width = np.asarray(H).shape[1]
         name = "input" if l == 0 else f"layer {l}"
         ax.set_title(f"{name} ({width} units)", fontsize=10)
-        if prs[l] == 0:
+        if not np.any(np.ptp(np.asarray(H, float), axis=0)):  # no spread at all: every point is the same
             ax.text(0.5, 0.5, "dead: every unit is 0", transform=ax.transAxes, ha="center", color=C["dead"])
-        ax.set_xlabel(f"PR {prs[l]:.1f}   probe {accs[l]:.0%}", fontsize=9)
+        if measures is not None:
+            ax.set_xlabel(f"PR {prs[l]:.1f}   probe {accs[l]:.0%}", fontsize=9)
     fig = axes[0].figure
     if title:
         fig.suptitle(title)
@@ -123,13 +115,17 @@ def measures_figure(curves, axes=None):
 
 # ---------------------------------------------------------------- where it stops holding
 
-def width_figure(X, y, nets_by_kind, ax=None):
-    """Probe accuracy at the last layer against the width of the layers; ``nets_by_kind``: label -> {width: Net}."""
-    ax = ax or plt.subplots(figsize=(5.2, 3.6))[1]
+def width_figure(X, y, nets_by_kind, activations, probe, ax=None):
+    """Probe accuracy at the last layer against the width of the layers; ``nets_by_kind``: label -> {width: Net}.
+
+    ``activations(X, net)`` gives the net's layers [X, H_1, ..., H_L] and
+    ``probe(H, y)`` a linear-probe accuracy: the learner's functions.
+    """
     y = np.asarray(y)
-    for label, nets in nets_by_kind.items():
-        widths = sorted(nets)
-        accs = [_probe(training.activations(X, nets[w])[-1], y)[1] for w in widths]
+    curves = {label: (sorted(nets), [float(probe(activations(X, nets[w])[-1], y)) for w in sorted(nets)])
+              for label, nets in nets_by_kind.items()}  # before the axes: a figure that waits leaves none
+    ax = ax or plt.subplots(figsize=(5.2, 3.6))[1]
+    for label, (widths, accs) in curves.items():
         ax.plot(widths, accs, "o-", color=C.get(label), label=label)
     ax.axhline(0.5, color="gray", lw=0.8, ls=":")
     ax.text(ax.get_xlim()[1], 0.51, "coin toss", ha="right", va="bottom", fontsize=8, color="gray")
@@ -139,15 +135,25 @@ def width_figure(X, y, nets_by_kind, ax=None):
     return ax
 
 
-def probe_map(X, y, net, layer, ax=None, lim=1.2):
-    """The best straight cut at `layer`, seen back in the input plane: deeper, it bends along the spirals."""
-    ax = ax or plt.subplots(figsize=(4.6, 4.6))[1]
+def probe_map(X, y, net, layer, mlp_activations, cuts, accuracies, ax=None, lim=1.2):
+    """The best straight cut at `layer`, seen back in the input plane: deeper, it bends along the spirals.
+
+    ``net`` is a plain network, run on a grid of the plane by the learner's
+    ``mlp_activations(X, weights, biases)``; ``cuts[layer]`` holds the cut's
+    weights on [H_layer, 1] (the bias last) and ``accuracies[layer]`` its
+    accuracy on (X, y): given numbers (``training.given_measures()``), fitted
+    on the data at that layer.
+    """
+    if net.residual:
+        raise ValueError("probe_map runs the net with mlp_activations: a plain network only")
     X, y = np.asarray(X, float), np.asarray(y)
     layer = int(round(layer))
-    w, acc = _probe(training.activations(X, net)[layer], y)  # the cut, fitted on the data at that layer
     g = np.linspace(-lim, lim, 200)
     G = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)  # (200 * 200, 2): the input plane
-    z = (training.activations(G, net)[layer] @ w[:-1] + w[-1]).reshape(len(g), len(g))  # which side of the cut
+    H = np.asarray(mlp_activations(G, net.weights, net.biases)[layer], float)  # the plane at that layer
+    w, acc = np.asarray(cuts[layer], float), float(accuracies[layer])
+    z = (H @ w[:-1] + w[-1]).reshape(len(g), len(g))  # which side of the cut
+    ax = ax or plt.subplots(figsize=(4.6, 4.6))[1]
     ax.contourf(g, g, z > 0, levels=[-0.5, 0.5, 1.5], colors=[CLASS[0], CLASS[1]], alpha=0.25)
     ax.contour(g, g, z, levels=[0], colors=C["line"], linewidths=1)
     ax.scatter(*X.T, c=CLASS[y], s=6)

@@ -130,9 +130,10 @@ def cmd_demo(args):
 def cmd_build(args):
     from grader.course import build
 
-    lessons, keys = build.build()
+    lessons, keys, given = build.build()
     print(f"Student lessons: {', '.join(lessons)} in {build.STUDENT_LESSONS}")
     print(f"Practice keys: {len(keys)} files in {build.KEYS}")
+    print(f"Given figure numbers: {', '.join(p.name for p in given)} in {build.DATA}")
 
 
 def parser():
@@ -169,8 +170,8 @@ def parser():
     command("feedback", cmd_feedback, "write nbgrader feedback HTML per student and lesson")
     c = command("grades", cmd_grades, "print the students x lessons grade table; optionally write it as CSV", lessons=False)
     c.add_argument("--csv", metavar="PATH", help="write the table as CSV for an LMS")
-    command("build", cmd_build, "course authors: rebuild the student lessons and practice keys that ship with actspace "
-            "from lessons/ and solutions/", course=False, lessons=False)
+    command("build", cmd_build, "course authors: rebuild the student lessons, practice keys and given figure numbers "
+            "that ship with actspace from lessons/ and solutions/", course=False, lessons=False)
     c = command("demo", cmd_demo, "grade a bundled demo class end to end in a temporary course folder",
                 course=False, lessons=False)
     c.add_argument("--course", metavar="DIR", default=None, help="take the lessons from this course folder's lessons/")
