@@ -2,9 +2,11 @@
 
 Row convention of lessons 4-5. Everything that runs the model runs the
 learner's own functions, passed in (``block_fn``, ``layer_norm``,
-``attention_pattern``, the score functions): nothing here computes attention,
-LayerNorm or a block. The measurements of the residual stream that are not
-exercises of this lesson (participation ratio, token probes) are plain NumPy.
+``attention_pattern``, ``softmax``, the token circuit built with their
+``ov_circuit``, ``participation_ratio`` and the score functions): nothing here
+computes an exercise's answer. What stays plain NumPy here (the eigenvalues
+of a matrix the lesson passes in, multi-class least-squares token probes
+scored on held-out sequences, lengths of rows) is no exercise of the course.
 """
 from functools import cached_property
 
@@ -54,12 +56,12 @@ class Run:
         return self.tokens.shape[1] // 2
 
 
-def next_token_losses(run):
-    """(B, n - 1): -log p(correct next token) at every position but the last."""
+def next_token_losses(run, softmax):
+    """(B, n - 1): -log p(correct next token) at every position but the last, p = ``softmax`` (the learner's)
+    of the logits."""
     z = run.logits[:, :-1]  # (B, n - 1, vocab)
-    z = z - z.max(axis=-1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    return -np.take_along_axis(logp, run.tokens[:, 1:, None], axis=-1)[..., 0]
+    p = np.asarray(softmax(z.reshape(-1, z.shape[-1]), axis=-1), float).reshape(z.shape)  # one row per prediction
+    return -np.log(np.take_along_axis(p, run.tokens[:, 1:, None], axis=-1)[..., 0])
 
 
 def _head_labels(n_layers, n_heads):
@@ -68,10 +70,27 @@ def _head_labels(n_layers, n_heads):
 
 # ---------------------------------------------------------------- the task
 
-def loss_by_position(run, ax=None):
-    """Mean next-token loss against the position of the token predicted: high in the first half, near 0 after."""
+def training_curve(info, ax=None):
+    """The training loss the model's record keeps (mean over every position, every 100 steps), against guessing."""
+    curve = np.asarray(info["loss_curve_every_100_steps"], float)
+    vocab = info["config"]["vocab"]
+    ax = ax or plt.subplots(figsize=(6.5, 3.2))[1]
+    steps = 100 * np.arange(1, len(curve) + 1)
+    ax.plot(steps, curve, "o-", ms=3, color=C["trained"], label="training loss (mean of 100 steps)")
+    ax.axhline(np.log(vocab), color=C["line"], ls=":", lw=1)
+    ax.text(steps[-1], np.log(vocab), f"guessing: log {vocab} = {np.log(vocab):.2f}", ha="right", va="bottom",
+            fontsize=8, color=C["line"])
+    ax.set(xlabel="training step", ylabel="cross-entropy (nats)", ylim=(0, 1.15 * max(curve.max(), np.log(vocab))),
+           title=f"training: {info['steps']} steps of {info['batch']} sequences")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return ax
+
+
+def loss_by_position(run, softmax, ax=None):
+    """Mean next-token loss against the position of the token predicted: high in the first half, near 0 after.
+    ``softmax`` is the learner's."""
+    losses = next_token_losses(run, softmax)  # (B, n - 1)
     ax = ax or plt.subplots(figsize=(7.5, 3.4))[1]
-    losses = next_token_losses(run)  # (B, n - 1)
     half, n = run.half, run.tokens.shape[1]
     target = np.arange(1, n)  # the position of the token each column predicts
     ax.axvspan(half - 0.5, n - 0.5, color=C["repeat"], alpha=0.12, lw=0)
@@ -92,13 +111,14 @@ def loss_by_position(run, ax=None):
 def patterns_figure(run, seq=0, axes=None):
     """Every head's attention pattern on one sequence: row = the token that reads, column = the token read."""
     n_layers, n_heads = len(run.params["blocks"]), run.params["blocks"][0]["W_q"].shape[0]
+    patterns = [run.patterns(l)[seq] for l in range(n_layers)]  # (h, n, n) each: the learner's functions run first
     if axes is None:
         fig, axes = plt.subplots(n_layers, n_heads, figsize=(3.3 * n_heads, 3.4 * n_layers), squeeze=False)
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.87, wspace=0.1, hspace=0.25)  # no layout engine: cheaper
     axes = np.asarray(axes).reshape(n_layers, n_heads)
     tokens = run.tokens[seq]
     for l in range(n_layers):
-        A = run.patterns(l)[seq]  # (h, n, n)
+        A = patterns[l]  # (h, n, n)
         for h in range(n_heads):
             ax = axes[l, h]
             ax.imshow(A[h], cmap="Blues", vmin=0, vmax=1)
@@ -113,11 +133,16 @@ def patterns_figure(run, seq=0, axes=None):
     return axes
 
 
-def draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer=1, head=0, seed=0):
-    """One head's pattern on a sequence of `half` tokens repeated; red circles: the tokens after each earlier copy."""
+def _induction_pattern(half, params, block_fn, layer_norm, attention_pattern, layer, head, seed):
+    """(tokens (1, n), A (n, n)): one head's pattern on a sequence of `half` tokens repeated."""
     tokens = induction.repeated_tokens(np.random.default_rng(seed), 1, params["W_E"].shape[0], int(half))
-    run = Run(params, tokens, block_fn, layer_norm, attention_pattern)
-    A = run.patterns(layer)[0, head]  # (n, n)
+    return tokens, Run(params, tokens, block_fn, layer_norm, attention_pattern).patterns(layer)[0, head]
+
+
+def draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer=1, head=0, seed=0, pattern=None):
+    """One head's pattern on a sequence of `half` tokens repeated; red circles: the tokens after each earlier copy.
+    ``pattern``: (tokens, A) computed already (by _induction_pattern)."""
+    tokens, A = pattern or _induction_pattern(half, params, block_fn, layer_norm, attention_pattern, layer, head, seed)
     n = A.shape[0]
     ax.imshow(A, cmap="Blues", vmin=0, vmax=1)
     i = np.arange(int(half), n)
@@ -133,20 +158,23 @@ def draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, la
 
 def induction_lengths_figure(params, block_fn, layer_norm, attention_pattern, halves=(4, 7, 11), layer=1, head=0, axes=None):
     """The induction head's pattern on repeated blocks of several lengths, side by side: the stripe follows the copy."""
+    found = [_induction_pattern(half, params, block_fn, layer_norm, attention_pattern, layer, head, 0) for half in halves]
     if axes is None:
         fig, axes = plt.subplots(1, len(halves), figsize=(4.6 * len(halves), 4.8))
         fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.86, wspace=0.25)
-    for ax, half in zip(np.ravel(axes), halves):
-        draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer, head)
+    for ax, half, pattern in zip(np.ravel(axes), halves, found):
+        draw_induction(ax, half, params, block_fn, layer_norm, attention_pattern, layer, head, pattern=pattern)
         ax.set_title(f"{half} tokens, then the same {half} again", fontsize=10)
     np.ravel(axes)[0].figure.suptitle(f"layer {layer}, head {head} on sequences of three lengths")
     return axes
 
 
-def draw_circuit(ax, params, head):
-    """For a slider: head number `head` (counted over layers, 0 = layer 0 head 0) and its token-to-token OV matrix."""
+def draw_circuit(ax, params, head, circuit):
+    """For a slider: head number `head` (counted over layers, 0 = layer 0 head 0) and its token-to-token OV matrix
+    ``circuit(params, layer, head)`` (the lesson builds it with the learner's ``ov_circuit``)."""
     n_heads = params["blocks"][0]["W_q"].shape[0]
-    return ov_figure(params, int(head) // n_heads, int(head) % n_heads, ax=ax)
+    layer, h = divmod(int(head), n_heads)
+    return ov_figure(circuit(params, layer, h), layer, h, ax=ax)
 
 
 def head_scores(run, score):
@@ -183,16 +211,12 @@ def scores_figure(scores, ax=None):
 
 # ---------------------------------------------------------------- OV circuits
 
-def token_circuit(params, layer, head):
-    """(vocab, vocab): W_E W_v W_o W_U, what reading token i (row) adds to the logit of token j (column)."""
-    b = params["blocks"][layer]
-    return params["W_E"] @ b["W_v"][head] @ b["W_o"][head] @ params["W_U"]
-
-
-def ov_figure(params, layer, head, ax=None):
-    """The token-to-token matrix of one head's OV circuit; a bright diagonal means: it copies the token it reads."""
+def ov_figure(M, layer, head, ax=None):
+    """M (vocab, vocab), the token-to-token matrix of head `head` of layer `layer`'s OV circuit, W_E W_v W_o W_U
+    (given: the lesson builds it): what reading token i (row) adds to the logit of token j (column). A bright
+    diagonal means: it copies the token it reads."""
+    M = np.asarray(M, float)
     ax = ax or plt.subplots(figsize=(5, 4.4), layout="constrained")[1]
-    M = token_circuit(params, layer, head)
     lim = np.abs(M).max()
     im = ax.imshow(M, cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="added logit")
@@ -203,25 +227,25 @@ def ov_figure(params, layer, head, ax=None):
     return ax
 
 
-def eigenvalues_figure(params, score=None, axes=None):
-    """The eigenvalues of every head's W_E W_v W_o W_U in the complex plane; right of the dashed line copies."""
+def eigenvalues_figure(params, circuit, score, axes=None):
+    """The eigenvalues of every head's W_E W_v W_o W_U (``circuit(params, layer, head)``, built in the lesson) in the
+    complex plane, each titled with ``score`` (the learner's copying_score); right of the dashed line copies."""
     blocks = params["blocks"]
     L, h = len(blocks), blocks[0]["W_q"].shape[0]
+    heads = [(l, k) for l in range(L) for k in range(h)]
+    scores = [float(score(params["W_E"], blocks[l]["W_v"][k], blocks[l]["W_o"][k], params["W_U"])) for l, k in heads]
+    circuits = [np.asarray(circuit(params, l, k), float) for l, k in heads]  # (vocab, vocab) each
     if axes is None:
         fig, axes = plt.subplots(1, L * h, figsize=(2.9 * L * h, 3.2))
         fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.3)
-    for ax, (l, k) in zip(np.ravel(axes), [(l, k) for l in range(L) for k in range(h)]):
-        lam = np.linalg.eigvals(token_circuit(params, l, k))
+    for ax, (l, k), M, copying in zip(np.ravel(axes), heads, circuits, scores):
+        lam = np.linalg.eigvals(M)
         ax.scatter(lam.real, lam.imag, s=14, color=C["trained"])
         r = 1.1 * np.abs(lam).max()
         ax.axvline(0, color=C["line"], ls="--", lw=0.8)
         ax.axhline(0, color=C["line"], lw=0.4)
         ax.set(xlim=(-r, r), ylim=(-r, r), aspect="equal", xlabel="Re λ")
-        name = f"L{l} H{k}"
-        if score is not None:
-            b = blocks[l]
-            name += f": copying {float(score(params['W_E'], b['W_v'][k], b['W_o'][k], params['W_U'])):+.2f}"
-        ax.set_title(name, fontsize=10)
+        ax.set_title(f"L{l} H{k}: copying {copying:+.2f}", fontsize=10)
     np.ravel(axes)[0].set_ylabel("Im λ")
     return axes
 
@@ -239,17 +263,12 @@ def rows_of(stream, skip_first=True):
     return stream[:, 1:].reshape(-1, stream.shape[-1]) if skip_first else stream.reshape(-1, stream.shape[-1])
 
 
-def participation(H):
-    """(sum lambda)^2 / sum lambda^2 over the covariance eigenvalues of the rows of H."""
-    lam = np.clip(np.linalg.eigvalsh(np.cov(H, rowvar=False)), 0.0, None)
-    return float(lam.sum() ** 2 / np.sum(lam ** 2))
-
-
-def layer_measures(run, share, skip_first=True):
-    """Per layer: participation ratio, and `share` (the learner's subspace_variance_share) of the embedding's span."""
+def layer_measures(run, share, participation_ratio, skip_first=True):
+    """Per layer: ``participation_ratio`` (the learner's, lesson 6) of the stream's rows, and ``share`` (the learner's
+    subspace_variance_share) of their variance in the embedding's span."""
     B_all, B_tok = embedding_basis(run.params), embedding_basis(run.params, positions=False)
     rows = [rows_of(X, skip_first) for X in run.streams]
-    return dict(pr=[participation(H) for H in rows],
+    return dict(pr=[float(participation_ratio(H)) for H in rows],
                 share=[float(share(H, B_all)) for H in rows],
                 share_tokens=[float(share(H, B_tok)) for H in rows])
 
@@ -322,24 +341,29 @@ def probes_figure(results, vocab, ax=None):
 
 # ---------------------------------------------------------------- where it stops holding
 
-def pooling_figure(runs, ax=None):
-    """Participation ratio per layer with and without position 0: one far-off point sets the count."""
-    ax = ax or plt.subplots(figsize=(6.5, 3.6))[1]
-    for label, run in runs.items():
-        with_first = [participation(rows_of(X, skip_first=False)) for X in run.streams]
-        without = [participation(rows_of(X)) for X in run.streams]
+def pooling_figure(runs, participation_ratio, axes=None):
+    """Left: participation ratio (``participation_ratio``, the learner's) per layer with and without position 0:
+    one far-off point sets the count. Right: the first run's row lengths by position (norms_by_position)."""
+    counts = {label: ([float(participation_ratio(rows_of(X, skip_first=False))) for X in run.streams],
+                      [float(participation_ratio(rows_of(X))) for X in run.streams]) for label, run in runs.items()}
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 3.6), layout="constrained")
+    ax, bx = axes
+    for label, (with_first, without) in counts.items():
         ax.plot(without, "o-", color=C.get(label), label=f"{label}, without position 0")
         ax.plot(with_first, "x:", color=C.get(label), label=f"{label}, every position")
     _layer_axis(ax, len(with_first))
     ax.set(ylim=(0, None), ylabel="participation ratio", title="the count depends on which tokens you pool")
     ax.legend(frameon=False, fontsize=8)
-    return ax
+    norms_by_position(next(iter(runs.values())), ax=bx)
+    return axes
 
 
 def norms_by_position(run, ax=None):
     """Mean length of the stream's rows at every position, layer by layer."""
+    streams = run.streams  # the learner's block runs first
     ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
-    for l, X in enumerate(run.streams):
+    for l, X in enumerate(streams):
         ax.plot(np.linalg.norm(X, axis=-1).mean(axis=0), "o-", ms=3, label="embedding" if l == 0 else f"after block {l - 1}")
     ax.axvspan(run.half - 0.5, run.tokens.shape[1] - 0.5, color=C["repeat"], alpha=0.12, lw=0)
     ax.set(xlabel="position", ylabel="mean |row|", ylim=(0, None), title="length of the stream at each position")
@@ -349,13 +373,13 @@ def norms_by_position(run, ax=None):
 
 def ambiguity_figure(params, block_fn, n_seq=60, seed=0, ax=None):
     """Accuracy on the repeated half when the first half is drawn with replacement: a token seen twice is ambiguous."""
-    ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
     rng = np.random.default_rng(seed)
     vocab, half = params["W_E"].shape[0], 10
     first = rng.integers(0, vocab, size=(n_seq, half))  # (B, half), repeats allowed
     tokens = np.concatenate([first, first], axis=1)
     run = Run(params, tokens, block_fn)
     right = run.logits[:, half:-1].argmax(axis=-1) == tokens[:, half + 1:]  # (B, half - 1)
+    ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
     # a target is ambiguous when the current token occurs more than once in the first half
     current = tokens[:, half:-1]  # (B, half - 1)
     count = (first[:, None, :] == current[:, :, None]).sum(axis=-1)  # (B, half - 1)

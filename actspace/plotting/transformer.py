@@ -12,7 +12,7 @@ from actspace.weights import random_block_weights
 
 # Okabe-Ito colours (colour-blind safe), named by their role in the figures
 C = {"input": "#999999", "centred": "#0072B2", "normed": "#E69F00", "ones": "#D55E00",
-     "line": "#009E73", "no_eps": "#CC79A7", "pr": "#0072B2", "erank": "#E69F00"}
+     "line": "#009E73", "no_eps": "#CC79A7", "erank": "#E69F00"}
 
 ONES = np.ones(3) / np.sqrt(3.0)  # (3,) the unit all-ones direction
 PLANE = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T / np.sqrt([2.0, 6.0])  # (3, 2) orthonormal, both _|_ ONES
@@ -24,15 +24,15 @@ def _spectrum(H):
     return np.clip(np.linalg.eigvalsh(np.cov(H, rowvar=False)), 0.0, None)[::-1]  # (d,)
 
 
-def _directions(H):
-    """How many directions the rows of H spread along, counted twice.
+def _effective_rank(H):
+    """How many directions the rows of H spread along: exp(entropy of lambda / sum lambda).
 
-    Participation ratio (sum lambda)^2 / sum lambda^2, and effective rank
-    exp(entropy of lambda / sum lambda), which weighs the small ones more.
+    It is k when the rows spread equally along k directions and not at all along the others.
+    (Lesson 6 teaches another count, the participation ratio, as an exercise: it is not computed here.)
     """
     lam = _spectrum(H)
     p = lam[lam > 0] / lam.sum()
-    return float(lam.sum() ** 2 / np.sum(lam ** 2)), float(np.exp(-np.sum(p * np.log(p))))
+    return float(np.exp(-np.sum(p * np.log(p))))
 
 
 # ---------------------------------------------------------------- LayerNorm in R^3
@@ -139,14 +139,18 @@ def stream_of_blocks(rng, block, n_blocks=12, n_tokens=128, d_model=32, n_heads=
 
 
 def input_plane(stream):
-    """(d, 2): an orthonormal basis of the plane the input tokens X_0 lie in (its top two principal directions)."""
-    X0 = np.asarray(stream[0], float)
-    return np.linalg.svd(X0 - X0.mean(axis=0), full_matrices=False)[2][:2].T  # (d, 2)
+    """(d, 2): an orthonormal basis of the plane the input tokens X_0 lie in.
+
+    X_0 has rank 2 (stream_of_blocks puts every token in one plane), so its first two tokens span
+    that plane; QR makes them orthonormal. No principal directions are needed to find it.
+    """
+    X0 = np.asarray(stream[0], float)  # (n, d), rank 2
+    return np.linalg.qr(X0[:2].T)[0]  # (d, 2)
 
 
 def stream_measures(stream):
-    """Per block: participation ratio, effective rank, share of the variance inside the input's plane,
-    share of the variance along the top two principal directions, and the mean token length.
+    """Per block: effective rank, share of the variance inside the input's plane, share of the variance
+    along the top two principal directions, and the mean token length.
 
     The two shares are different questions: the input plane is fixed (where X_0 lies); the top
     principal directions are wherever the stream happens to spread most, after the blocks' writes.
@@ -157,18 +161,16 @@ def stream_measures(stream):
         Xc = np.asarray(X, float) - np.mean(X, axis=0)  # (n, d), centred
         total = float(np.sum(Xc ** 2))
         lam = _spectrum(X)
-        pr, erank = _directions(X)
-        rows.append(dict(pr=pr, erank=erank, in_plane=float(np.sum((Xc @ U) ** 2)) / total,
+        rows.append(dict(erank=_effective_rank(X), in_plane=float(np.sum((Xc @ U) ** 2)) / total,
                          top2=float(lam[:2].sum() / lam.sum()), length=float(np.linalg.norm(X, axis=1).mean())))
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
 def directions_plot(stream, ax=None, ylim=None, measures=None):
-    """Participation ratio and effective rank of the stream after each block."""
-    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+    """Effective rank of the stream after each block."""
     m = measures or stream_measures(stream)
+    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
     depth = np.arange(len(stream))
-    ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio")
     ax.plot(depth, m["erank"], "s-", color=C["erank"], label="effective rank")
     ax.axhline(2, color="gray", lw=0.8, ls=":")
     ax.text(len(stream) - 1, 2.15, "the input's 2 directions", ha="right", va="bottom", fontsize=8, color="gray")
@@ -182,8 +184,8 @@ def directions_plot(stream, ax=None, ylim=None, measures=None):
 def share_plot(stream, ax=None, measures=None):
     """Share of the stream's variance inside the input's plane, next to the share of its top two principal
     directions: the first is where the input was, the second wherever the stream spreads most."""
-    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
     m = measures or stream_measures(stream)
+    ax = ax or plt.subplots(figsize=(5, 3.8))[1]
     depth = np.arange(len(stream))
     ax.plot(depth, 100 * m["in_plane"], "o-", color=C["line"], label="inside the input's plane")
     ax.plot(depth, 100 * m["top2"], "^--", color=C["no_eps"], label="along the top 2 principal directions")
@@ -197,10 +199,10 @@ def share_plot(stream, ax=None, measures=None):
 
 def stream_figure(stream, axes=None):
     """Left: directions used. Middle: share of the variance inside the input's plane. Right: the spectrum."""
+    m = stream_measures(stream)
     if axes is None:
         fig, axes = plt.subplots(1, 3, figsize=(15, 3.9))
     ax, cx, bx = axes
-    m = stream_measures(stream)
     directions_plot(stream, ax, measures=m)
     share_plot(stream, cx, measures=m)
     d = stream[0].shape[1]
@@ -219,16 +221,16 @@ def stream_figure(stream, axes=None):
 
 def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0, *, block):
     """The experiment of stream_of_blocks at a given attention sharpness and write scale, on one axis:
-    participation ratio (left scale) and the share of the variance inside the input's plane (right scale).
+    effective rank (left scale) and the share of the variance inside the input's plane (right scale).
     ``block`` is the transformer block to run (the learner's ``transformer_block``)."""
     stream = stream_of_blocks(np.random.default_rng(seed), block, sharpness=sharpness, write_scale=write_scale)
-    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
     m = stream_measures(stream)
+    ax = ax or plt.subplots(figsize=(5.5, 4))[1]
     depth = np.arange(len(stream))
-    ax.plot(depth, m["pr"], "o-", color=C["pr"], label="participation ratio (left)")
+    ax.plot(depth, m["erank"], "o-", color=C["erank"], label="effective rank (left)")
     ax.axhline(2, color="gray", lw=0.8, ls=":")
     ax.set(xlabel="blocks applied", ylim=(0, 14), xticks=depth[::2])
-    ax.set_ylabel("participation ratio", color=C["pr"])
+    ax.set_ylabel("effective rank", color=C["erank"])
     tx = ax.twinx()
     tx.plot(depth, 100 * m["in_plane"], "s--", color=C["line"], label="% of variance in the input's plane (right)")
     tx.set_ylim(0, 105)
@@ -237,7 +239,7 @@ def draw_stream(ax=None, sharpness=3.0, write_scale=1.0, seed=0, *, block):
     ax.legend(lines, [l.get_label() for l in lines], frameon=False, fontsize=8, loc="upper center",
               bbox_to_anchor=(0.5, -0.16), ncol=1)
     ax.set_title(f"sharpness {sharpness:g}, write scale {write_scale:g}: "
-                 f"PR {m['pr'][-1]:.1f}, {100 * m['in_plane'][-1]:.0f}% in plane at block {len(stream) - 1}",
+                 f"eff. rank {m['erank'][-1]:.1f}, {100 * m['in_plane'][-1]:.0f}% in plane at block {len(stream) - 1}",
                  fontsize=10)
     return ax
 
@@ -274,10 +276,9 @@ def line_to_arc(layer_norm, ax=None, n=9):
 def output_radius(layer_norm, ax=None, eps_values=(0.0, 1e-5, 1e-2), seed=0):
     """|LayerNorm(x)| / sqrt(d) against the spread of x (``layer_norm``, the learner's, at each eps):
     without eps, even a rounding error is blown up to full size."""
-    z = np.random.default_rng(seed).normal(size=16)
-    z = (z - z.mean()) / z.std()  # (16,) spread exactly 1
-    spreads = np.logspace(-8, 1, 200)
-    X = 5.0 + spreads[:, None] * z  # (200, 16): a constant row plus a little structure
+    z = np.random.default_rng(seed).normal(size=16)  # (16,) the structure
+    X = 5.0 + np.logspace(-8, 1, 200)[:, None] * z  # (200, 16): a constant row plus a little structure
+    spreads = X.std(axis=1)  # (200,) each row's spread, measured
     Ys = [np.asarray(layer_norm(X, eps=eps), float) for eps in eps_values]  # (200, 16) each, the learner's
     ax = ax or plt.subplots(figsize=(5.2, 3.8))[1]
     shades = [C["no_eps"], C["centred"], C["line"]]
