@@ -488,18 +488,22 @@ def public_share_score(lesson, student):
 
 HELPER_IN_A_THREAD = """def orthant_code(X):
     import threading
-    from actspace.plotting.relu import codes_of  # computes exactly this exercise's answer, for a figure
+    from actspace.plotting.relu import lattice  # a course helper (no helper computes this answer any more)
     box = []
-    t = threading.Thread(target=lambda: box.append(codes_of(X)))  # the profile hook watches one thread only
+    def work():
+        lattice()  # called in a thread the function starts: a profile hook on one thread would miss it
+        X_ = np.asarray(X, float)
+        box.append((X_ > 0).astype(np.int64) @ (2 ** np.arange(X_.shape[1])))
+    t = threading.Thread(target=work)
     t.start()
     t.join()
     return box[0]
 """
 
 CASES = [
-    Case("helper_in_a_thread", L2, "orthant_code answered by a plotting helper, called in a thread past the watch",
+    Case("helper_in_a_thread", L2, "orthant_code calls a plotting helper in a thread, past the watch",
          _solved_with(L2, _set("orthant_code", HELPER_IN_A_THREAD)), without(L2, "orthant_code"),
-         "calls the course's helper `codes_of` in `actspace.plotting.relu`"),
+         "calls the course's helper `lattice` in `actspace.plotting.relu`"),
     Case("lookup_table", L2, "every answer looked up in the practice key by the inputs (no implementation)",
          _lookup_everything(L2), public_share_score(L2, "lookup_table"), "checks passed"),
     Case("full_marks", L2, "the source's answers, figures included", _solved_with(L2, figures=True), full(L2), "all"),
