@@ -519,6 +519,23 @@ def test_plan_mounts_only_what_it_allows_and_covers_the_projects_files_in_it(tmp
     assert "--ro-bind / /" not in joined  # nothing else
 
 
+def test_a_venv_inside_the_checkout_is_mounted_and_the_checkout_is_not(tmp_path):
+    """`python3 -m venv .venv` in the checkout (what scripts/test does where pip may not install): only the venv."""
+    checkout = tmp_path / "actspace"
+    venv = checkout / ".venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "numpy").mkdir(parents=True)
+    finder = site / "__editable___actspace_finder.py"
+    finder.write_text(f"MAPPING = {{'grader': '{checkout}/grader'}}")
+    (checkout / "solutions").mkdir()
+    plan = sandbox_plan.Plan(system=(), python=(str(venv),), excluded=(str(checkout), str(finder)))
+    args, _ = plan.args(empty="/E")
+    joined = " ".join(args)
+    assert f"--ro-bind {venv} {venv}" in joined
+    assert f"--ro-bind /E {finder}" in joined
+    assert f"--ro-bind {checkout} " not in joined and f"{checkout}/solutions" not in joined  # only an empty folder
+
+
 def test_a_kernel_starts_only_in_a_grading_folder(course, tmp_path):
     private = tmp_path / "private"
     private.mkdir()

@@ -157,7 +157,8 @@ class Plan:
         hidden = _outermost(x for x in (*self.system_excluded, *self.excluded) if any(inside(x, s) for s in system))
         for path in hidden:
             mount("mask", path, path)
-        python = _outermost(p for p in self.python if not any(inside(p, x) for x in self.excluded))
+        # the installation is mounted even inside an excluded folder (a checkout's own .venv): only it
+        python = _outermost(p for p in self.python if p not in self.excluded)
         python = [p for p in python if not any(inside(p, s) for s in system)
                   or any(inside(p, h) for h in hidden)]
         for path in python:
