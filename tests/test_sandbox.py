@@ -224,7 +224,7 @@ def ln():
 def bank():
     import grader
     return len(grader.exercise("layer_norm").misconceptions)
-out = {"found": found, "paths": {p: no(p) for p in PATHS}, "mounts name a checkout": "wt-attacks" in mounts or "/work" in mounts,
+out = {"found": found, "paths": {p: no(p) for p in PATHS}, "mount points": [line.split()[1] for line in mounts.splitlines()],
        "ln": attempt(ln), "bank": attempt(bank), "grader from": os.path.dirname(importlib.import_module("grader").__file__),
        "path": [p for p in sys.path if p], "stand-in": sorted(os.listdir("/actspace/lib/grader/exercises"))
        if os.path.isdir("/actspace/lib/grader/exercises") else None,
@@ -252,10 +252,13 @@ def test_no_copy_of_the_reference_the_lessons_or_the_misconceptions_is_reachable
     dist = set(sandbox_plan.distribution_files())  # the install's .pth and finder: covered by an empty file
     assert {got["paths"][str(p)] for p in paths if str(p) not in dist} <= {"ENOENT", "EACCES", "EROFS"}, got["paths"]
     assert {got["paths"][p] for p in dist} <= {"ENOENT", "EACCES", "EROFS", "empty", "EISDIR"}, got["paths"]
-    assert not got["mounts name a checkout"]
+    python = os.path.realpath(sys.prefix)  # the installation itself may lie in a checkout (its .venv): only it
+    named = [m for m in got["mount points"] if ("wt-attacks" in m or m.startswith("/work"))
+             and not sandbox_plan.inside(m, python)]
+    assert not named, named  # no checkout is mounted
     assert got["ln"] == "ModuleNotFoundError" and got["bank"] == "InstructorOnly"
     assert got["grader from"] == sandbox_plan.LIB + "/grader"
-    assert not any(str(REPO) in p for p in got["path"]), got["path"]
+    assert not any(str(REPO) in p and not sandbox_plan.inside(p, python) for p in got["path"]), got["path"]
 
 
 def test_the_same_search_without_the_sandbox_finds_them(course, tmp_path):

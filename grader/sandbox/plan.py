@@ -85,6 +85,7 @@ def python_dirs():
 def site_dirs():
     """Every site-packages or dist-packages folder of this Python and of the system's Pythons."""
     dirs = [*site.getsitepackages(), site.getusersitepackages() if site.ENABLE_USER_SITE else None]
+    dirs += [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]  # added by .pth files too
     for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
         dirs += glob.glob(os.path.join(prefix, "lib", "python3*", "*-packages"))
         dirs += glob.glob(os.path.join(prefix, "lib", "python3", "dist-packages"))
@@ -92,11 +93,15 @@ def site_dirs():
 
 
 def distribution_files():
-    """Real paths of the top-level entries this project's installed distribution put into site-packages."""
+    """Real paths of the top-level entries this project's distributions put into any site-packages folder mounted.
+
+    Not only this interpreter's: a venv's kernel also sees the base Python's
+    folders, where another install of the project may lie.
+    """
     from importlib import metadata
 
     out = []
-    for dist in metadata.distributions():
+    for dist in metadata.distributions(path=site_dirs()):
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if name != DISTRIBUTION:
             continue
