@@ -234,12 +234,7 @@ def _watch(ref_dir, helper_dir, allowed, flag):
             flag.append(f"your function calls the reference implementation (`{frame.f_code.co_name}` in `solutions`)")
         elif helper_dir and path.startswith(helper_dir) and not path.endswith(allowed):
             module = "actspace." + path[len(helper_dir):].replace(os.sep, ".").removesuffix(".py")
-            name = frame.f_code.co_name
-            if name == "__getattr__" and isinstance(frame.f_locals.get("name"), str):  # a module's stand-in
-                name = frame.f_locals["name"]
-                if name.startswith("__"):  # the import system's question (`__path__`?), not a helper's use
-                    return
-            flag.append(f"your function calls the course's helper `{name}` in `{module}` "
+            flag.append(f"your function calls the course's helper `{frame.f_code.co_name}` in `{module}` "
                         "instead of computing the answer itself")
     return profile
 

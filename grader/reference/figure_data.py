@@ -19,10 +19,14 @@ DATA = pathlib.Path(__file__).resolve().parent.parent.parent / "actspace" / "dat
 UNTANGLING = "untangling_given.json"
 
 
+def _with_bias(H):
+    """(n, d + 1): the rows of H with a 1 appended (the cut's offset)."""
+    return np.hstack([H, np.ones((len(H), 1))])
+
+
 def _cut(H, y):
     """The least-squares weights on [H, 1] against 2y - 1: exercise 4's fit, whose accuracy solutions gives."""
-    A = np.hstack([H, np.ones((len(H), 1))])  # (n, d + 1)
-    return np.linalg.lstsq(A, 2.0 * y - 1.0, rcond=None)[0]  # (d + 1,)
+    return np.linalg.lstsq(_with_bias(H), 2.0 * y - 1.0, rcond=None)[0]  # (d + 1,)
 
 
 def untangling():
@@ -36,8 +40,7 @@ def untangling():
     cuts = [_cut(H, y) for H in layers]
     accs = [solutions.linear_probe_accuracy(H, y) for H in layers]
     for H, w, acc in zip(layers, cuts, accs):  # the cut drawn is the one whose accuracy is printed
-        A = np.hstack([H, np.ones((len(H), 1))])
-        assert float(np.mean((A @ w > 0) == (y == 1))) == acc
+        assert float(np.mean((_with_bias(H) @ w > 0) == (y == 1))) == acc
     return {
         "about": "Lesson 6: the shipped plain network of 5 layers of 16 units on two_spirals(default_rng(0)), "
                  "measured with the reference functions, one entry per layer (the input first). "

@@ -17,6 +17,7 @@ A graded function that calls a course helper then gets nothing back, and no
 answer is reachable in the kernel whatever the function does to the
 profile hook that notices such calls.
 """
+import ast
 import os
 import shutil
 
@@ -25,16 +26,11 @@ from grader.checking.packages import package_dir
 LEARNER = (("actspace", None), ("grader", "__init__.py"), ("grader", "checking"))
 FIGURE_CODE = ("plotting", "training.py")  # inside actspace/: replaced by STAND_IN in a grading kernel
 STAND_IN = '''"""A grading kernel draws no figures: this stand-in for {module} computes nothing (grader/sandbox/tree.py)."""
+'''
+FUNCTION = '''
 
-
-def _nothing(*args, **kwargs):
+def {name}(*args, **kwargs):  # a stand-in of the same name: the helper watch names it in feedback
     return None
-
-
-def __getattr__(name):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    return _nothing
 '''
 KERNEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel.py")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "lessons")  # (the student lessons: not needed)
@@ -45,18 +41,39 @@ def _stand_ins(actspace):
     for part in FIGURE_CODE:
         path = os.path.join(actspace, part)
         if os.path.isdir(path):
-            modules = [n for n in os.listdir(path) if n.endswith(".py")]
+            sources = {}
+            for n in os.listdir(path):
+                if n.endswith(".py"):
+                    with open(os.path.join(path, n)) as f:
+                        sources[n] = f.read()
             shutil.rmtree(path)
             os.makedirs(path)
-            for name in modules:
+            for name, source in sorted(sources.items()):
                 with open(os.path.join(path, name), "w") as f:
                     if name == "__init__.py":  # the package itself: its submodules are the stand-ins
                         f.write(f'"""Stand-ins of actspace.{part}\'s modules for a grading kernel (grader/sandbox/tree.py)."""\n')
                     else:
-                        f.write(STAND_IN.format(module=f"actspace.{part}.{name[:-3]}"))
+                        f.write(_stand_in(f"actspace.{part}.{name[:-3]}", source))
         elif os.path.isfile(path):
+            with open(path) as f:
+                source = f.read()
             with open(path, "w") as f:
-                f.write(STAND_IN.format(module="actspace." + part[:-3]))
+                f.write(_stand_in("actspace." + part[:-3], source))
+
+
+def _stand_in(module, source):
+    """The stand-in of a module whose code is `source`: its functions and classes return None, its other names are None."""
+    functions, names = [], []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            functions.append(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    constants = "".join(f"{n} = None\n" for n in dict.fromkeys(names) if n not in functions)
+    return STAND_IN.format(module=module) + constants + "".join(FUNCTION.format(name=n) for n in functions)
 
 
 def build(folder):
